@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { IdSchema } from '../store/schema.js';
+
+export const METHODS = ['search', 'fetch', 'list_sources', 'request_access', 'session_info', 'check_release'] as const;
+export const MethodSchema = z.enum(METHODS);
+export type Method = z.infer<typeof MethodSchema>;
+
+/** What a task grant narrows to. Absent = no narrowing beyond the agent workflow and the human's rights. */
+export const TaskScopeSchema = z
+  .object({
+    sources: z.array(IdSchema).optional(),
+    classes: z.array(IdSchema).optional(),
+    methods: z.array(MethodSchema).optional(),
+  })
+  .strict();
+export type TaskScope = z.infer<typeof TaskScopeSchema>;
+
+export const TransportSchema = z.enum(['stdio', 'http', 'cli', 'test']);
+export type Transport = z.infer<typeof TransportSchema>;
+
+/**
+ * Who is asking, for what: built once per request from a verified task grant (never from tool
+ * arguments or module state) and passed down explicitly.
+ */
+export const RequestIdentitySchema = z
+  .object({
+    human: IdSchema,
+    agent: IdSchema,
+    taskId: z.string().min(1).max(128),
+    purpose: z.string().max(2000),
+    runId: z.string().min(1).max(128),
+    transport: TransportSchema,
+    scope: TaskScopeSchema,
+    grantExpiresAt: z.string(),
+  })
+  .strict();
+export type RequestIdentity = z.infer<typeof RequestIdentitySchema>;
+
+/** A live, decided approval that lets one task read one gated class or source. */
+export const ApprovalSchema = z.object({
+  id: z.string(),
+  taskId: z.string(),
+  human: IdSchema,
+  target: z.object({ kind: z.enum(['class', 'source']), id: IdSchema }),
+  approver: IdSchema,
+  expiresAt: z.string(),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;

@@ -1,0 +1,117 @@
+import * as lancedb from '@lancedb/lancedb';
+import { Index } from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
+import type { Config } from '../config/config.js';
+import {
+  chunkArrowSchema,
+  metaArrowSchema,
+  MetaRowSchema,
+  sourceArrowSchema,
+  TABLES,
+} from './schema.js';
+
+/** IVF_PQ needs at least 256 rows to train; below a few thousand rows brute force is exact and fast. */
+export const VECTOR_INDEX_MIN_ROWS = 5_000;
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/**
+ * The LanceDB store: one connection, the three tables Clearance owns, and their indexes.
+ * Works on a local folder or any LanceDB URI (s3://, gs://, az://) with storage options from config.
+ */
+export class Store {
+  private constructor(
+    readonly uri: string,
+    readonly db: lancedb.Connection,
+  ) {}
+
+  static async open(config: Pick<Config, 'storeUri' | 'storageOptions' | 'readConsistencySeconds'>): Promise<Store> {
+    try {
+      const db = await lancedb.connect(config.storeUri, {
+        storageOptions: config.storageOptions,
+        readConsistencyInterval: config.readConsistencySeconds,
+      });
+      return new Store(config.storeUri, db);
+    } catch (err) {
+      throw new StoreError(`cannot open the store at ${config.storeUri}: ${(err as Error).message}`);
+    }
+  }
+
+  async hasTable(name: string): Promise<boolean> {
+    return (await this.db.tableNames()).includes(name);
+  }
+
+  /** Opens a table, creating it empty with `schema` if it does not exist yet. */
+  async openOrCreate(name: string, schema: Schema): Promise<lancedb.Table> {
+    if (await this.hasTable(name)) return this.db.openTable(name);
+    try {
+      return await this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+    } catch {
+      // Another process created it between our check and our create.
+      return this.db.openTable(name);
+    }
+  }
+
+  /** Opens an existing table, or throws a clear error telling the admin to ingest first. */
+  async openExisting(name: string): Promise<lancedb.Table> {
+    if (!(await this.hasTable(name))) {
+      throw new StoreError(`the store at ${this.uri} has no "${name}" table yet. Run \`clearance ingest\` first.`);
+    }
+    return this.db.openTable(name);
+  }
+
+  chunks(): Promise<lancedb.Table> {
+    return this.openOrCreate(TABLES.chunks, chunkArrowSchema);
+  }
+
+  sources(): Promise<lancedb.Table> {
+    return this.openOrCreate(TABLES.sources, sourceArrowSchema);
+  }
+
+  async readMeta(): Promise<Map<string, string>> {
+    if (!(await this.hasTable(TABLES.meta))) return new Map();
+    const table = await this.db.openTable(TABLES.meta);
+    const rows = await table.query().toArray();
+    return new Map(rows.map((row) => MetaRowSchema.parse(row)).map((row) => [row.key, row.value]));
+  }
+
+  async writeMeta(entries: Record<string, string>): Promise<void> {
+    const table = await this.openOrCreate(TABLES.meta, metaArrowSchema);
+    const rows = Object.entries(entries).map(([key, value]) => ({ key, value }));
+    await table.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+  }
+
+  /**
+   * Full-text index on text, scalar indexes on the label columns, and a vector index once the table is
+   * large enough to train one. Safe to call after every ingest: it rebuilds indexes to cover new rows.
+   */
+  async ensureChunkIndexes(): Promise<void> {
+    const table = await this.chunks();
+    const rows = await table.countRows();
+    if (rows === 0) return;
+    const existing = new Set((await table.listIndices()).map((index) => index.columns.join(',')));
+    await table.createIndex('text', { config: Index.fts({ withPosition: false }), replace: true });
+    for (const column of ['source', 'data_class']) {
+      if (!existing.has(column)) await table.createIndex(column, { config: Index.bitmap() });
+    }
+    for (const column of ['doc_id', 'chunk_id']) {
+      if (!existing.has(column)) await table.createIndex(column, { config: Index.btree() });
+    }
+    for (const column of ['acl_source', 'acl_doc']) {
+      if (!existing.has(column)) await table.createIndex(column, { config: Index.labelList() });
+    }
+    if (rows >= VECTOR_INDEX_MIN_ROWS) {
+      await table.createIndex('vector', {
+        config: Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) }),
+        replace: true,
+      });
+    }
+    await table.optimize();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// onnxruntime-node and LanceDB's native handles are not fork-safe across worker threads:
+// run test files in child processes, two at a time (CI has 2 cores).
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/**/*.long.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    env: { LANCEDB_LOG: 'error' },
+  },
+});
