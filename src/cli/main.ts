@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { addGlobalOptions } from './context.js';
+import { commands } from './commands/index.js';
+import { exitWithError } from './output.js';
+
+process.env.LANCEDB_LOG ??= 'error';
+
+const program = addGlobalOptions(
+  new Command('clearance')
+    .description('Permission-aware RAG broker: an MCP knowledge server whose agents never retrieve more than their human may read, for this task.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)'),
+);
+program.exitOverride();
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  exitWithError(err);
+}
