@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { z } from 'zod';
+import type { Config } from '../config/config.js';
+import { IdSchema } from '../store/schema.js';
+import { TaskScopeSchema, type RequestIdentity, type TaskScope, type Transport } from './identity.js';
+import type { SigningKey } from './keys.js';
+
+/** The custom claim that carries the task; external issuers may name it differently (config scopeClaim). */
+export const TASK_CLAIM = 'clearance';
+
+export const TaskClaimSchema = z
+  .object({ task_id: z.string().min(1).max(128), purpose: z.string().min(1).max(2000), scope: TaskScopeSchema })
+  .strict();
+
+/**
+ * Claim mapping: human = `sub`, agent = `azp` (or `client_id`), task = the `clearance` claim.
+ * `sub` and the agent are bare ids (alice, claude-code), never prefixed principals.
+ */
+const GrantPayloadSchema = z.object({
+  sub: IdSchema,
+  azp: IdSchema.optional(),
+  client_id: IdSchema.optional(),
+  jti: z.string().min(1).max(128),
+  exp: z.number(),
+});
+
+export interface TaskGrant {
+  human: string;
+  agent: string;
+  taskId: string;
+  purpose: string;
+  scope: TaskScope;
+  jti: string;
+  issuer: string;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+export class GrantError extends Error {
+  override name = 'GrantError';
+}
+
+export async function mintGrant(
+  key: SigningKey,
+  config: Pick<Config, 'issuer' | 'resource'>,
+  grant: { human: string; agent: string; purpose: string; scope: TaskScope; ttlSeconds: number; taskId?: string },
+): Promise<{ token: string; grant: TaskGrant }> {
+  const taskId = grant.taskId ?? `task_${randomUUID().slice(0, 8)}`;
+  const jti = randomUUID();
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({
+    azp: grant.agent,
+    [TASK_CLAIM]: { task_id: taskId, purpose: grant.purpose, scope: grant.scope },
+  })
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+    .setIssuer(config.issuer)
+    .setAudience(config.resource)
+    .setSubject(grant.human)
+    .setJti(jti)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + grant.ttlSeconds)
+    .sign(key.privateKey);
+  return {
+    token,
+    grant: {
+      human: grant.human,
+      agent: grant.agent,
+      taskId,
+      purpose: grant.purpose,
+      scope: grant.scope,
+      jti,
+      issuer: config.issuer,
+      issuedAt: new Date(now * 1000),
+      expiresAt: new Date((now + grant.ttlSeconds) * 1000),
+    },
+  };
+}
+
+/** Verifies grants from Clearance's own key and from configured external issuers (by JWKS). */
+export class GrantVerifier {
+  private readonly remote = new Map<string, { jwks: ReturnType<typeof createRemoteJWKSet>; scopeClaim: string }>();
+
+  constructor(
+    private readonly key: SigningKey,
+    private readonly config: Pick<Config, 'issuer' | 'resource' | 'externalIssuers'>,
+  ) {
+    for (const issuer of config.externalIssuers) {
+      this.remote.set(issuer.issuer, { jwks: createRemoteJWKSet(new URL(issuer.jwksUri)), scopeClaim: issuer.scopeClaim });
+    }
+  }
+
+  async verify(token: string): Promise<TaskGrant> {
+    const issuer = peekIssuer(token);
+    const external = this.remote.get(issuer);
+    const own = issuer === this.config.issuer;
+    if (!own && !external) throw new GrantError('token issuer is not trusted by this server');
+    let payload: JWTPayload;
+    try {
+      const options = {
+        issuer,
+        audience: this.config.resource,
+        // Only asymmetric algorithms: no `none`, no HS*/RS confusion with a public key as an HMAC secret.
+        algorithms: own ? ['EdDSA'] : ['EdDSA', 'ES256', 'RS256', 'PS256'],
+        requiredClaims: ['exp', 'sub', 'jti'],
+        clockTolerance: 5,
+      };
+      payload = own
+        ? (await jwtVerify(token, this.key.publicKey, options)).payload
+        : (await jwtVerify(token, external!.jwks, options)).payload;
+    } catch (err) {
+      throw new GrantError(describeJoseError(err));
+    }
+    const base = GrantPayloadSchema.safeParse(payload);
+    const agent = base.success ? (base.data.azp ?? base.data.client_id) : undefined;
+    const task = TaskClaimSchema.safeParse(payload[own ? TASK_CLAIM : external!.scopeClaim]);
+    if (!base.success || !agent || !task.success) {
+      throw new GrantError('token is missing the task grant claims (sub, azp or client_id, and the task claim)');
+    }
+    return {
+      human: base.data.sub,
+      agent,
+      taskId: task.data.task_id,
+      purpose: task.data.purpose,
+      scope: task.data.scope,
+      jti: base.data.jti,
+      issuer,
+      issuedAt: new Date((payload.iat ?? 0) * 1000),
+      expiresAt: new Date(base.data.exp * 1000),
+    };
+  }
+}
+
+export function identityFromGrant(grant: TaskGrant, runId: string, transport: Transport): RequestIdentity {
+  return {
+    human: grant.human,
+    agent: grant.agent,
+    taskId: grant.taskId,
+    purpose: grant.purpose,
+    runId,
+    transport,
+    scope: grant.scope,
+    grantExpiresAt: grant.expiresAt.toISOString(),
+  };
+}
+
+function peekIssuer(token: string): string {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new GrantError('token is not a JWT');
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { iss?: unknown };
+    if (typeof payload.iss !== 'string') throw new Error();
+    return payload.iss;
+  } catch {
+    throw new GrantError('token payload is unreadable or has no issuer');
+  }
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'token has expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${err.claim}" is invalid (${err.reason})`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (err instanceof joseErrors.JOSEError) return `token rejected (${err.code})`;
+  return 'token could not be verified';
+}
+
+/** Parses a TTL like 8h, 30m, 2d, 90s. */
+export function parseTtlSeconds(ttl: string): number {
+  const match = /^(\d+)(s|m|h|d)$/.exec(ttl.trim());
+  if (!match) throw new GrantError(`--ttl "${ttl}": use a number and a unit, e.g. 90m, 8h or 2d`);
+  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  if (seconds <= 0 || seconds > 30 * 86400) throw new GrantError(`--ttl "${ttl}": must be between 1s and 30d`);
+  return seconds;
+}

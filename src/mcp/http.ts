@@ -1,0 +1,161 @@
+import type { Server as HttpServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { hostHeaderValidation, localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Config } from '../config/config.js';
+import { GrantError, type GrantVerifier, type TaskGrant } from '../identity/grant.js';
+import type { Session } from './pipeline.js';
+import { buildServer } from './server.js';
+import { endRun, SessionRefused, startRun, type SessionDeps } from './session.js';
+
+const BODY_LIMIT = '1mb';
+const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
+interface LiveSession {
+  session: Session;
+  transport: StreamableHTTPServerTransport;
+  jti: string;
+  expiry: NodeJS.Timeout;
+}
+
+/** The path part of the configured resource URI is where MCP is served (e.g. /mcp). */
+export function mcpPath(resource: string): string {
+  const { pathname } = new URL(resource);
+  return pathname === '' ? '/' : pathname;
+}
+
+/** The RFC 9728 metadata URL for the configured resource, as the server itself serves it. */
+export function protectedResourceMetadataPath(resource: string): string {
+  const path = mcpPath(resource);
+  return `/.well-known/oauth-protected-resource${path === '/' ? '' : path}`;
+}
+
+function jsonRpcError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/**
+ * Streamable HTTP with stateful sessions. Clearance is an OAuth 2.1 resource server here: every
+ * request needs a bearer task grant whose audience is this server's resource URI; a session stays
+ * bound to the grant that opened it. The token is verified and never forwarded.
+ */
+export function createHttpApp(config: Config, deps: SessionDeps, verifier: GrantVerifier, publicBaseUrl: string): { app: express.Express; closeAll(reason: string): Promise<void> } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(LOCAL_HOSTS.includes(config.httpHost) ? localhostHostValidation() : hostHeaderValidation([new URL(config.resource).hostname, ...LOCAL_HOSTS]));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    // Browsers send Origin; only configured origins may drive an agent session from a page.
+    const origin = req.headers.origin;
+    if (origin && !config.allowedOrigins.includes(origin)) return jsonRpcError(res, 403, -32600, `Origin ${origin} is not allowed`);
+    next();
+  });
+
+  const resourceMetadata = {
+    resource: config.resource,
+    authorization_servers: [config.issuer, ...config.externalIssuers.map((i) => i.issuer)].filter((i) => /^https?:\/\//.test(i)),
+    bearer_methods_supported: ['header'],
+    resource_name: 'Clearance permission-aware knowledge server',
+    resource_documentation: 'https://github.com/clearance/clearance#connect-an-agent',
+  };
+  const metadataPath = protectedResourceMetadataPath(config.resource);
+  app.get([metadataPath, '/.well-known/oauth-protected-resource'], (_req, res) => {
+    res.json(resourceMetadata);
+  });
+
+  const tokenVerifier: OAuthTokenVerifier = {
+    async verifyAccessToken(token: string): Promise<AuthInfo> {
+      try {
+        const grant = await verifier.verify(token);
+        return { token, clientId: grant.agent, scopes: [], expiresAt: Math.floor(grant.expiresAt.getTime() / 1000), resource: new URL(config.resource), extra: { grant } };
+      } catch (err) {
+        throw new InvalidTokenError(err instanceof GrantError ? err.message : 'token could not be verified');
+      }
+    },
+  };
+  const auth = requireBearerAuth({
+    verifier: tokenVerifier,
+    resourceMetadataUrl: new URL(metadataPath, publicBaseUrl).href,
+    expectedResource: new URL(config.resource),
+  });
+
+  const sessions = new Map<string, LiveSession>();
+  const close = async (id: string, reason: string) => {
+    const live = sessions.get(id);
+    if (!live) return;
+    sessions.delete(id);
+    clearTimeout(live.expiry);
+    await endRun(live.session, reason).catch(() => undefined);
+    await live.transport.close().catch(() => undefined);
+  };
+
+  const path = mcpPath(config.resource);
+  app.post(path, express.json({ limit: BODY_LIMIT }), auth, async (req: Request, res: Response) => {
+    const grant = (req.auth?.extra as { grant: TaskGrant }).grant;
+    const sessionId = req.header('mcp-session-id');
+    if (sessionId) {
+      const live = sessions.get(sessionId);
+      // Unknown session (expired, or opened on another replica): 404 tells the client to re-initialise.
+      if (!live) return jsonRpcError(res, 404, -32001, 'Session not found; initialize a new session');
+      if (live.jti !== grant.jti) return jsonRpcError(res, 403, -32600, 'This session belongs to a different task grant');
+      return live.transport.handleRequest(req, res, req.body);
+    }
+    if (!isInitializeRequest(req.body)) return jsonRpcError(res, 400, -32600, 'No Mcp-Session-Id: the first request of a session must be initialize');
+    let session: Session;
+    try {
+      session = await startRun(deps, grant, 'http');
+    } catch (err) {
+      const message = err instanceof SessionRefused ? err.message : 'Clearance cannot start a run right now (fail closed)';
+      return jsonRpcError(res, err instanceof SessionRefused ? 403 : 503, -32600, message);
+    }
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        const expiry = setTimeout(() => void close(id, 'grant expired'), Math.max(0, grant.expiresAt.getTime() - Date.now()));
+        expiry.unref();
+        sessions.set(id, { session, transport, jti: grant.jti, expiry });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) void close(transport.sessionId, 'client closed the session');
+    };
+    await buildServer(session).connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  });
+
+  const existing = async (req: Request, res: Response) => {
+    const grant = (req.auth?.extra as { grant: TaskGrant }).grant;
+    const live = sessions.get(req.header('mcp-session-id') ?? '');
+    if (!live) return jsonRpcError(res, 404, -32001, 'Session not found; initialize a new session');
+    if (live.jti !== grant.jti) return jsonRpcError(res, 403, -32600, 'This session belongs to a different task grant');
+    await live.transport.handleRequest(req, res);
+  };
+  app.get(path, auth, existing);
+  app.delete(path, auth, existing);
+
+  // Body parser failures (too large, not JSON) become JSON-RPC errors, never HTML or stack traces.
+  app.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    if (err.type === 'entity.too.large') return jsonRpcError(res, 413, -32600, `Request body is larger than ${BODY_LIMIT}`);
+    if (err.type === 'entity.parse.failed') return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+    jsonRpcError(res, err.status ?? 500, -32603, 'Internal error');
+  });
+
+  return {
+    app,
+    async closeAll(reason: string) {
+      await Promise.all([...sessions.keys()].map((id) => close(id, reason)));
+    },
+  };
+}
+
+export async function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,40 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { callTool, type Session } from './pipeline.js';
+import { TOOLS } from './tools/index.js';
+
+export const SERVER_INFO = { name: 'clearance', version: '0.1.0' };
+
+const INSTRUCTIONS =
+  'Clearance answers from the documents your human task owner may read for this task, and nothing else. ' +
+  'Give a short `reason` with every call. Results carry data-class labels: before writing anything derived from them ' +
+  'somewhere others can read, call `check_release` (if your task allows it). Absent results may simply not exist.';
+
+function toolListing(name: string): Tool {
+  const tool = TOOLS.find((t) => t.name === name)!;
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(tool.inputSchema, { io: 'input' }) as Tool['inputSchema'],
+    outputSchema: z.toJSONSchema(tool.outputSchema, { io: 'output' }) as Tool['outputSchema'],
+    annotations: {
+      title: tool.title,
+      readOnlyHint: tool.readOnly,
+      destructiveHint: false,
+      idempotentHint: tool.readOnly,
+      openWorldHint: false,
+    },
+  };
+}
+
+/** One MCP server per run: its tools are exactly the ones this task's identity may call. */
+export function buildServer(session: Session): Server {
+  const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: session.core.allowedMethods(session.identity).map(toolListing),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, (request) => callTool(session, request.params.name, request.params.arguments));
+  return server;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { DocumentViewSchema } from '../ports.js';
+import { defineTool, ReasonSchema } from '../tool.js';
+
+const input = z
+  .object({
+    id: z.string().min(1, 'id must not be empty').max(300, 'id is at most 300 characters').describe('a result_id from `search`, or a doc_id'),
+    reason: ReasonSchema,
+  })
+  .strict();
+
+const output = z.object({ found: z.boolean(), document: DocumentViewSchema.nullable() });
+
+/** The one answer for both a missing and a forbidden id: no existence oracle. */
+export const NOT_AVAILABLE = (id: string) => `No document "${id}" is available to this task.`;
+
+export const fetchTool = defineTool({
+  name: 'fetch',
+  title: 'Fetch a permitted document',
+  description: 'The full text of a document (by result_id or doc_id) with its labels, if this task may read it.',
+  inputSchema: input,
+  outputSchema: output,
+  readOnly: true,
+  auditArgs: ({ id }) => ({ id }),
+  async handler({ id }, { identity, core }) {
+    const approvals = await core.liveApprovals(identity);
+    const { doc, withheld } = await core.fetch(identity, approvals, id);
+    if (!doc) {
+      return {
+        structured: { found: false, document: null },
+        text: NOT_AVAILABLE(id),
+        withheld,
+        isError: true,
+        boundaryPressure: withheld > 0 ? { kind: 'not_found_or_forbidden', detail: `fetch of an id outside this task` } : undefined,
+      };
+    }
+    const { rule, ...document } = doc;
+    return {
+      structured: { found: true, document },
+      text: `${doc.title} (${doc.data_class}, ${doc.doc_id}@${doc.doc_version.slice(0, 8)}${doc.stale ? ', STALE' : ''})\n\n${doc.text}`,
+      received: doc.chunks.map((chunk) => ({
+        source: doc.source,
+        doc_id: doc.doc_id,
+        doc_version: doc.doc_version,
+        ordinal: chunk.ordinal,
+        span: chunk.span,
+        chunk_hash: chunk.chunk_hash,
+        data_class: doc.data_class,
+        score: null,
+        rule,
+        text: doc.text.slice(chunk.span[0], chunk.span[1]),
+      })),
+      withheld,
+    };
+  },
+});

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { IdSchema } from '../../store/schema.js';
+import { CitedChunkSchema } from '../ports.js';
+import { defineTool, ReasonSchema, type ReceivedChunk } from '../tool.js';
+
+export const MAX_QUERY_CHARS = 2_000;
+
+const input = z
+  .object({
+    query: z.string().trim().min(1, 'query must not be empty').max(MAX_QUERY_CHARS, `query is limited to ${MAX_QUERY_CHARS} characters`),
+    k: z.number().int('k must be a whole number').min(1, 'k must be at least 1').max(50, 'k must be at most 50').default(5),
+    sources: z.array(IdSchema).max(50).optional().describe('only search these sources (narrows, never widens)'),
+    classes: z.array(IdSchema).max(10).optional().describe('only search these data classes (narrows, never widens)'),
+    mode: z.enum(['hybrid', 'vector', 'fts']).default('hybrid'),
+    reason: ReasonSchema,
+  })
+  .strict();
+
+const output = z.object({ run_id: z.string(), count: z.number().int(), results: z.array(CitedChunkSchema) });
+
+export const searchTool = defineTool({
+  name: 'search',
+  title: 'Search permitted knowledge',
+  description:
+    'Hybrid (semantic + keyword) search over the documents your human task owner may read for this task. ' +
+    'Every result carries its data class, source, document id/version, span and content hash: keep them with anything you derive from it.',
+  inputSchema: input,
+  outputSchema: output,
+  readOnly: true,
+  auditArgs: ({ query, k, sources, classes, mode }) => ({ query, k, sources, classes, mode }),
+  async handler(args, { identity, run, core }) {
+    const approvals = await core.liveApprovals(identity);
+    const answer = await core.search(identity, approvals, args);
+    const results = answer.hits.map(({ rule: _rule, ...hit }) => hit);
+    const received: ReceivedChunk[] = answer.hits.map((hit) => ({
+      source: hit.citation.source,
+      doc_id: hit.citation.doc_id,
+      doc_version: hit.citation.doc_version,
+      ordinal: hit.citation.ordinal,
+      span: hit.citation.span,
+      chunk_hash: hit.citation.chunk_hash,
+      data_class: hit.data_class,
+      score: hit.score,
+      rule: hit.rule,
+      text: hit.text,
+    }));
+    const text =
+      results.length === 0
+        ? 'No permitted results for this query.'
+        : results
+            .map(
+              (r, i) =>
+                `[${i + 1}] ${r.title}${r.heading ? ` — ${r.heading}` : ''} (${r.data_class}, ${r.citation.doc_id}@${r.citation.doc_version.slice(0, 8)}, result_id ${r.result_id}${r.stale ? ', STALE' : ''})\n${r.text}`,
+            )
+            .join('\n\n');
+    return {
+      structured: { run_id: run.runId, count: results.length, results },
+      text,
+      received,
+      withheld: answer.withheld,
+      tableVersion: answer.tableVersion,
+      timings: answer.timings,
+    };
+  },
+});
