@@ -93,7 +93,9 @@ function resolvePaths(input: ConfigInput, base: string): ConfigInput {
 function parseInput(raw: unknown, where: string): ConfigInput {
   const parsed = ConfigInputSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, where));
-  return parsed.data;
+  // Keep only what this layer set: zod fills defaults, which must not override a lower layer.
+  const given = new Set(Object.keys((raw ?? {}) as object));
+  return Object.fromEntries(Object.entries(parsed.data).filter(([key]) => given.has(key))) as ConfigInput;
 }
 
 function readConfigFile(file: string): ConfigInput {
