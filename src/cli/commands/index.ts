@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerIngest } from './ingest.js';
 
 /** Every CLI subcommand registers itself here; one file per command (group) in this folder. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [registerIngest];

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { Embedder } from '../../embed/embedder.js';
+import { ingestAll, type IngestProgress } from '../../ingest/ingest.js';
+import { PolicyEngine } from '../../policy/engine.js';
+import { Store } from '../../store/store.js';
+import { configFrom } from '../context.js';
+import { printTable } from '../output.js';
+import { auditAdmin } from '../admin-audit.js';
+
+function progressReporter(): { onProgress(p: IngestProgress): void; stop(): void } {
+  if (!process.stderr.isTTY) {
+    return { onProgress: (p) => p.docsDone === p.docsTotal && process.stderr.write(`  ${p.source}: embedded ${p.docsDone} documents, ${p.chunksDone} chunks\n`), stop() {} };
+  }
+  const bar = new SingleBar({ format: '  {source} [{bar}] {value}/{total} docs | {chunks} chunks', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  let current = '';
+  return {
+    onProgress(p) {
+      if (p.source !== current) {
+        if (current) bar.stop();
+        current = p.source;
+        bar.start(p.docsTotal, 0, { source: p.source, chunks: 0 });
+      }
+      bar.update(p.docsDone, { chunks: p.chunksDone });
+    },
+    stop: () => current && bar.stop(),
+  };
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('ingest the labelled corpora into the store (incremental: unchanged documents are not re-embedded)')
+    .option('--source <id...>', 'only these sources (default: every folder under the corpora folder)')
+    .option('--dry-run', 'report what would change, write nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { source?: string[]; dryRun?: boolean; json?: boolean }, command: Command) => {
+      const config = configFrom(command);
+      const policy = await PolicyEngine.load(config.policyDir);
+      const store = await Store.open(config);
+      const embedder = await Embedder.load(config.modelDir, config.modelDtype);
+      const progress = progressReporter();
+      const report = await ingestAll({
+        corporaDir: config.corporaDir,
+        store,
+        embedder,
+        knownClasses: new Set(policy.classes.map((c) => c.id)),
+        directory: policy,
+        sources: opts.source,
+        dryRun: opts.dryRun,
+        onProgress: progress.onProgress,
+      }).finally(() => progress.stop());
+      if (!report.dryRun) {
+        await auditAdmin(config, { action: 'ingest', target: opts.source?.join(',') ?? 'all', detail: { docsEmbedded: report.docsEmbedded, chunksWritten: report.chunksWritten, tableVersion: report.tableVersion, policyVersion: policy.version } });
+      }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        printTable(report.sources.map((s) => ({ source: s.source, class: s.dataClass ?? '-', docs: s.docs, embedded: s.embedded, relabelled: s.relabelled, deleted: s.deleted, chunks: s.chunks, skipped: s.skipped.length, status: s.error ? 'ERROR' : 'ok' })));
+        for (const s of report.sources) {
+          if (s.error) process.stderr.write(`\n${s.source}: ${s.error}\n`);
+          for (const skip of s.skipped) process.stderr.write(`  skipped ${s.source}/${skip.path}: ${skip.reason}\n`);
+        }
+        const rate = report.seconds > 0 ? ` (${(report.docsEmbedded / report.seconds).toFixed(1)} docs/s, ${(report.chunksWritten / report.seconds).toFixed(1)} chunks/s)` : '';
+        process.stdout.write(`\n${report.dryRun ? 'dry run: would embed' : 'embedded'} ${report.docsEmbedded} documents, wrote ${report.chunksWritten} chunks in ${report.seconds.toFixed(1)} s${rate}; table version ${report.tableVersion}\n`);
+        if (report.removedSources.length) process.stdout.write(`removed sources: ${report.removedSources.join(', ')}\n`);
+      }
+      await embedder.dispose();
+      if (report.sources.some((s) => s.error)) process.exitCode = 2;
+    });
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { PrincipalSchema } from '../store/schema.js';
+
+/** A parsed document before labelling: its text is what chunk spans index into. */
+export const ParsedDocSchema = z.object({
+  docId: z.string(),
+  path: z.string(),
+  title: z.string(),
+  text: z.string(),
+  updatedAt: z.string().nullable(),
+  /** Narrowing asked for by the document itself (front matter or a JSONL field). */
+  readAcl: z.array(PrincipalSchema).optional(),
+  dataClass: z.string().optional(),
+  /** For Markdown/HTML: heading lines with their offsets, for chunk context. */
+  headings: z.array(z.object({ offset: z.number().int(), level: z.number().int(), text: z.string() })),
+});
+export type ParsedDoc = z.infer<typeof ParsedDocSchema>;
+
+/** A file or record that was not ingested, and why: reported, never silently dropped. */
+export interface Skip {
+  path: string;
+  reason: string;
+}

@@ -1,0 +1,53 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { formatZodError } from '../../config/errors.js';
+import { IdSchema, PrincipalSchema } from '../../store/schema.js';
+import type { ParsedDoc } from '../document.js';
+
+const FrontMatterSchema = z
+  .object({
+    title: z.string().min(1).optional(),
+    updated: z.union([z.string(), z.date()]).transform((v) => (v instanceof Date ? v.toISOString() : v)).optional(),
+    read_acl: z.array(PrincipalSchema).min(1).optional(),
+    data_class: IdSchema.optional(),
+  })
+  .strict();
+
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/;
+
+export function markdownHeadings(text: string): ParsedDoc['headings'] {
+  const headings: ParsedDoc['headings'] = [];
+  for (const match of text.matchAll(/^(#{1,6})[ \t]+(.+)$/gm)) {
+    headings.push({ offset: match.index, level: match[1]!.length, text: match[2]!.trim() });
+  }
+  return headings;
+}
+
+/** Markdown with optional YAML front matter; the document text is the body after it. */
+export function parseMarkdown(raw: string, docId: string, relPath: string): ParsedDoc {
+  const match = FRONT_MATTER.exec(raw);
+  let front: z.infer<typeof FrontMatterSchema> = {};
+  if (match) {
+    let data: unknown;
+    try {
+      data = parseYaml(match[1]!);
+    } catch (err) {
+      throw new Error(`front matter is not valid YAML (${(err as Error).message})`);
+    }
+    const parsed = FrontMatterSchema.safeParse(data ?? {});
+    if (!parsed.success) throw new Error(formatZodError(parsed.error, 'front matter'));
+    front = parsed.data;
+  }
+  const text = match ? raw.slice(match[0].length) : raw;
+  const headings = markdownHeadings(text);
+  return {
+    docId,
+    path: relPath,
+    title: front.title ?? headings[0]?.text ?? relPath,
+    text,
+    updatedAt: front.updated ?? null,
+    readAcl: front.read_acl,
+    dataClass: front.data_class,
+    headings,
+  };
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { formatZodError } from '../config/errors.js';
+import { IdSchema } from '../store/schema.js';
+
+export class PolicyError extends Error {
+  override name = 'PolicyError';
+}
+
+/** Where a policy rule came from, so a decision can name the line that made it. */
+export const RuleLocationSchema = z.object({ file: z.string(), line: z.number().int(), text: z.string() });
+export type RuleLocation = z.infer<typeof RuleLocationSchema>;
+
+export const ACTS = ['read', 'read_with_approval', 'approve', 'use', 'call'] as const;
+
+export const ClassInfoSchema = z
+  .object({
+    id: IdSchema,
+    rank: z.number().int().min(0),
+    description: z.string().min(1),
+    stale: z.enum(['flag', 'exclude']).default('flag'),
+  })
+  .strict();
+export type ClassInfo = z.infer<typeof ClassInfoSchema>;
+
+const ClassesFileSchema = z.object({ classes: z.array(ClassInfoSchema).min(1) }).strict();
+
+export const ServerFactsSchema = z
+  .object({
+    server_name: z.string().min(1),
+    business_purpose: z.string().min(1),
+    human_owner: z.string().min(1),
+    kill_switch_owner: z.string().min(1),
+    retention: z.string().regex(/^\d+[dhm]$/, 'use a duration like 400d'),
+    last_review: z.union([z.string(), z.date()]).transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v)),
+    review_interval_days: z.number().int().min(1),
+    forbidden: z.array(z.string()).default([]),
+  })
+  .strict();
+export type ServerFacts = z.infer<typeof ServerFactsSchema>;
+
+export interface PolicyRule {
+  ptype: 'p' | 'g';
+  values: string[];
+  at: RuleLocation;
+}
+
+export interface PolicyFiles {
+  model: string;
+  rules: PolicyRule[];
+  classes: ClassInfo[];
+  server: ServerFacts;
+  version: string;
+}
+
+const SUBJECT = /^(user|group|agent):[a-z0-9*][a-z0-9_.*-]{0,63}$/;
+const OBJECT = /^(class|source|method):[a-z0-9_*][a-z0-9_.*-]{0,63}$/;
+
+function parseCsvLine(file: string, lineNo: number, raw: string): PolicyRule {
+  const values = raw.split(',').map((v) => v.trim());
+  const at = { file, line: lineNo, text: raw.trim() };
+  const fail = (why: string): never => {
+    throw new PolicyError(`${file}:${lineNo}: ${why}\n  ${raw.trim()}`);
+  };
+  const [ptype, ...rest] = values;
+  if (ptype === 'g') {
+    if (rest.length !== 2) fail('a membership line is `g, user:<id>, group:<id>`');
+    if (!/^user:|^group:/.test(rest[0]!) || !rest[1]!.startsWith('group:')) fail('memberships put a user (or group) into a group: `g, user:<id>, group:<id>`');
+    if (!SUBJECT.test(rest[0]!) || !SUBJECT.test(rest[1]!)) fail('ids use lower-case letters, digits, "_", "." or "-"');
+    return { ptype: 'g', values: rest, at };
+  }
+  if (ptype === 'p') {
+    if (rest.length !== 4) fail('a rule is `p, <subject>, <object>, <act>, allow|deny`');
+    const [sub, obj, act, eft] = rest as [string, string, string, string];
+    if (!SUBJECT.test(sub)) fail(`subject "${sub}" must be user:<id>, group:<id> or agent:<id>`);
+    if (!OBJECT.test(obj)) fail(`object "${obj}" must be class:<id>, source:<id> or method:<name>`);
+    if (!(ACTS as readonly string[]).includes(act)) fail(`act "${act}" is not one of ${ACTS.join(', ')}`);
+    if (eft !== 'allow' && eft !== 'deny') fail(`effect "${eft}" must be allow or deny`);
+    return { ptype: 'p', values: rest, at };
+  }
+  return fail('a line starts with `p` (a rule) or `g` (a membership); comments start with #');
+}
+
+async function readYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new PolicyError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing; the policy folder needs it' : `not valid YAML: ${(err as Error).message}`}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new PolicyError(formatZodError(parsed.error, file));
+  return parsed.data;
+}
+
+/** Reads model.conf, every *.csv, classes.yaml and server.yaml; the version is a hash over all of them. */
+export async function readPolicyFiles(policyDir: string): Promise<PolicyFiles> {
+  let names: string[];
+  try {
+    names = (await readdir(policyDir)).sort();
+  } catch {
+    throw new PolicyError(`policy folder ${policyDir} cannot be read. Set CLEARANCE_POLICY_DIR (or --policy-dir) to the folder with model.conf.`);
+  }
+  const hash = createHash('sha256');
+  const modelFile = path.join(policyDir, 'model.conf');
+  let model: string;
+  try {
+    model = await readFile(modelFile, 'utf8');
+  } catch {
+    throw new PolicyError(`${modelFile}: missing. Every policy folder needs the Casbin model.`);
+  }
+  const rules: PolicyRule[] = [];
+  for (const name of names) {
+    const file = path.join(policyDir, name);
+    if (!/\.(csv|conf|ya?ml)$/.test(name)) continue;
+    const text = await readFile(file, 'utf8');
+    hash.update(`${name}\0${text}\0`);
+    if (!name.endsWith('.csv')) continue;
+    text.split(/\r?\n/).forEach((raw, index) => {
+      if (raw.trim() === '' || raw.trim().startsWith('#')) return;
+      rules.push(parseCsvLine(file, index + 1, raw));
+    });
+  }
+  const { classes } = await readYaml(path.join(policyDir, 'classes.yaml'), ClassesFileSchema);
+  const server = await readYaml(path.join(policyDir, 'server.yaml'), ServerFactsSchema);
+  return { model, rules, classes, server, version: hash.digest('hex').slice(0, 16) };
+}
