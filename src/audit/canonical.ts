@@ -10,8 +10,8 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** hash = sha256(prev_hash + canonical(record without its own hash)). */
+/** hash = sha256(prev_hash + canonical(record without its own hash and pino's stream tag `log`)). */
 export function recordHash(record: Record<string, unknown>): string {
-  const { hash: _hash, ...rest } = record;
+  const { hash: _hash, log: _log, ...rest } = record;
   return createHash('sha256').update(String(rest.prev_hash)).update(canonicalJson(rest)).digest('hex');
 }

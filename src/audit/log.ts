@@ -4,6 +4,9 @@ import pino from 'pino';
 import { recordHash } from './canonical.js';
 import { AuditEventSchema, GENESIS_HASH, stripSecrets, type AuditEvent, type AuditRecord } from './record.js';
 
+/** pino writes this tag first on every line (it cannot omit the level field); it is not hashed. */
+export const AUDIT_STREAM_TAG = 'clearance-audit';
+
 export class AuditUnavailableError extends Error {
   override name = 'AuditUnavailableError';
 }
@@ -78,7 +81,7 @@ export class AuditLog {
         recovered = { tornBytes: tail.tornBytes, movedTo };
       }
       const destination = pino.destination({ dest: file, sync: true, mkdir: true, append: true });
-      const logger = pino({ base: undefined, timestamp: false, formatters: { level: () => ({}) } }, destination);
+      const logger = pino({ base: undefined, timestamp: false, formatters: { level: () => ({ log: AUDIT_STREAM_TAG }) } }, destination);
       const log = new AuditLog(file, replicaId, destination, logger, tail.last?.seq ?? 0, tail.last?.hash ?? GENESIS_HASH);
       if (recovered) {
         void log.append({ kind: 'admin', actor: 'clearance', actor_auth: 'system', action: 'audit.recover', target: path.basename(file), detail: { torn_bytes: recovered.tornBytes, moved_to: path.basename(recovered.movedTo) } });

@@ -5,7 +5,7 @@ export const ChunkProvenanceRecordSchema = z.object({
   doc_id: z.string(),
   doc_version: z.string(),
   ordinal: z.number().int(),
-  span: z.tuple([z.number().int(), z.number().int()]),
+  span: z.array(z.number().int()).length(2),
   chunk_hash: z.string(),
   data_class: z.string(),
   score: z.number().nullable(),

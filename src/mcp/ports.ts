@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import type { ReleaseVerdict } from '../governance/release.js';
 import type { Approval, Method, RequestIdentity } from '../identity/identity.js';
 
 /**
  * What the MCP layer needs from the core, as narrow ports. `deps.ts` wires them to the policy,
  * retrieval, governance and audit modules; tests can wire the same real modules to a temp store.
  */
+
+/** [start, end) character offsets into the document text (an array, not a tuple: wider JSON Schema support). */
+export const SpanSchema = z.array(z.number().int()).length(2);
 
 export const CitedChunkSchema = z.object({
   result_id: z.string().describe('pass to `fetch` for the whole document'),
@@ -16,7 +20,7 @@ export const CitedChunkSchema = z.object({
     doc_id: z.string(),
     doc_version: z.string(),
     ordinal: z.number().int(),
-    span: z.tuple([z.number().int(), z.number().int()]),
+    span: SpanSchema,
     chunk_hash: z.string(),
   }),
   data_class: z.string(),
@@ -37,7 +41,7 @@ export const DocumentViewSchema = z.object({
   updated_at: z.string(),
   stale: z.boolean(),
   text: z.string(),
-  chunks: z.array(z.object({ result_id: z.string(), ordinal: z.number().int(), span: z.tuple([z.number().int(), z.number().int()]), chunk_hash: z.string() })),
+  chunks: z.array(z.object({ result_id: z.string(), ordinal: z.number().int(), span: SpanSchema, chunk_hash: z.string() })),
 });
 export type DocumentView = z.infer<typeof DocumentViewSchema> & { rule: string };
 
@@ -71,13 +75,6 @@ export interface SearchAnswer {
 export interface KillState {
   id: string;
   reason: string;
-}
-
-export interface ReleaseVerdict {
-  allowed: boolean;
-  reason: string;
-  blocking_classes: string[];
-  quoted: { doc_id: string; data_class: string; chunk_hash: string; overlap: number }[];
 }
 
 export interface CorePorts {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RequestIdentity, Method } from '../identity/identity.js';
-import type { CorePorts } from './ports.js';
+import { SpanSchema, type CorePorts } from './ports.js';
 import type { RunState } from './run-state.js';
 
 /** Every tool takes the agent's stated reason; it goes to the audit record verbatim. */
@@ -16,7 +16,7 @@ export const ChunkProvenanceSchema = z.object({
   doc_id: z.string(),
   doc_version: z.string(),
   ordinal: z.number().int(),
-  span: z.tuple([z.number().int(), z.number().int()]),
+  span: SpanSchema,
   chunk_hash: z.string(),
   data_class: z.string(),
   score: z.number().nullable(),

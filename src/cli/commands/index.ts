@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerIngest } from './ingest.js';
+import { registerServe } from './serve.js';
+import { registerTask } from './task.js';
 
 /** Every CLI subcommand registers itself here; one file per command (group) in this folder. */
-export const commands: Array<(program: Command) => void> = [registerIngest];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerTask, registerServe];

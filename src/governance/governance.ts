@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { Table } from '@lancedb/lancedb';
+import type { Approval, RequestIdentity } from '../identity/identity.js';
+import { sqlString } from '../store/sql.js';
+import type { Store } from '../store/store.js';
+import {
+  ApprovalRowSchema,
+  approvalArrowSchema,
+  GOVERNANCE_TABLES,
+  SwitchRowSchema,
+  switchArrowSchema,
+  TaskRowSchema,
+  taskArrowSchema,
+  type ApprovalRow,
+  type SwitchRow,
+  type TaskRow,
+} from './tables.js';
+
+export class GovernanceError extends Error {
+  override name = 'GovernanceError';
+}
+
+export interface Actor {
+  human: string;
+  auth: string;
+}
+
+export type SwitchScope = SwitchRow['scope'];
+
+const plain = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith('_')));
+
+/** Kill switches, approvals and the task registry, read and written through the shared store. */
+export class Governance {
+  private constructor(
+    private readonly switches: Table,
+    private readonly approvals: Table,
+    private readonly tasks: Table,
+  ) {}
+
+  static async open(store: Store): Promise<Governance> {
+    return new Governance(
+      await store.openOrCreate(GOVERNANCE_TABLES.switches, switchArrowSchema),
+      await store.openOrCreate(GOVERNANCE_TABLES.approvals, approvalArrowSchema),
+      await store.openOrCreate(GOVERNANCE_TABLES.tasks, taskArrowSchema),
+    );
+  }
+
+  // ---- kill switches ------------------------------------------------------------------------
+  async kill(scope: SwitchScope, value: string, reason: string, actor: Actor): Promise<SwitchRow> {
+    if (scope !== 'all' && !value) throw new GovernanceError(`--${scope} needs a value`);
+    const row: SwitchRow = { id: `ks_${randomUUID().slice(0, 8)}`, scope, value: scope === 'all' ? '*' : value, reason, actor: actor.human, actor_auth: actor.auth, created_at: new Date().toISOString(), revived_at: null, revived_by: null };
+    await this.switches.add([row]);
+    return row;
+  }
+
+  async revive(match: { id?: string; scope?: SwitchScope; value?: string }, actor: Actor): Promise<SwitchRow[]> {
+    const active = (await this.activeSwitches()).filter((s) => (match.id ? s.id === match.id : s.scope === match.scope && (match.scope === 'all' || s.value === match.value)));
+    const now = new Date().toISOString();
+    for (const s of active) {
+      await this.switches.update({ where: `id = ${sqlString(s.id)}`, values: { revived_at: now, revived_by: actor.human } });
+    }
+    return active.map((s) => ({ ...s, revived_at: now, revived_by: actor.human }));
+  }
+
+  async activeSwitches(): Promise<SwitchRow[]> {
+    await this.switches.checkoutLatest();
+    const rows = await this.switches.query().where('revived_at IS NULL').toArray();
+    return rows.map((r) => SwitchRowSchema.parse(plain(r)));
+  }
+
+  // ---- approvals ----------------------------------------------------------------------------
+  /** Always creates a pending request: the answer does not reveal whether the target exists. */
+  async requestAccess(identity: RequestIdentity, target: { kind: 'class' | 'source'; id: string }, reason: string): Promise<ApprovalRow> {
+    const row: ApprovalRow = {
+      id: `apr_${randomUUID().slice(0, 8)}`,
+      task_id: identity.taskId,
+      human: identity.human,
+      agent: identity.agent,
+      run_id: identity.runId,
+      target_kind: target.kind,
+      target_id: target.id,
+      reason,
+      status: 'pending',
+      requested_at: new Date().toISOString(),
+      decided_by: null,
+      decided_auth: null,
+      decided_at: null,
+      expires_at: null,
+      deny_reason: null,
+    };
+    await this.approvals.add([row]);
+    return row;
+  }
+
+  async listApprovals(status?: ApprovalRow['status']): Promise<ApprovalRow[]> {
+    await this.approvals.checkoutLatest();
+    const rows = await (status ? this.approvals.query().where(`status = ${sqlString(status)}`) : this.approvals.query()).toArray();
+    return rows.map((r) => ApprovalRowSchema.parse(plain(r))).sort((a, b) => a.requested_at.localeCompare(b.requested_at));
+  }
+
+  async getApproval(id: string): Promise<ApprovalRow | undefined> {
+    return (await this.listApprovals()).find((a) => a.id === id);
+  }
+
+  /** `mayApprove` is the policy's answer for this approver and target; self-approval is always refused. */
+  async approve(id: string, approver: Actor, ttlSeconds: number, mayApprove: (row: ApprovalRow) => boolean): Promise<ApprovalRow> {
+    const row = await this.pending(id);
+    if (row.human === approver.human) throw new GovernanceError(`${approver.human} cannot approve their own request ${id}`);
+    if (!mayApprove(row)) throw new GovernanceError(`${approver.human} is not an approver for ${row.target_kind} "${row.target_id}" (see policy/approvals.csv)`);
+    const now = new Date();
+    const values = { status: 'approved', decided_by: approver.human, decided_auth: approver.auth, decided_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlSeconds * 1000).toISOString() };
+    await this.approvals.update({ where: `id = ${sqlString(id)}`, values });
+    return { ...row, ...values, status: 'approved' };
+  }
+
+  async deny(id: string, approver: Actor, reason: string): Promise<ApprovalRow> {
+    const row = await this.pending(id);
+    const values = { status: 'denied', decided_by: approver.human, decided_auth: approver.auth, decided_at: new Date().toISOString(), deny_reason: reason };
+    await this.approvals.update({ where: `id = ${sqlString(id)}`, values });
+    return { ...row, ...values, status: 'denied' };
+  }
+
+  private async pending(id: string): Promise<ApprovalRow> {
+    const row = await this.getApproval(id);
+    if (!row) throw new GovernanceError(`no access request "${id}"; see \`clearance approvals list\``);
+    if (row.status !== 'pending') throw new GovernanceError(`request ${id} is already ${row.status}`);
+    return row;
+  }
+
+  /** Approved, unexpired approvals for exactly this task and human. */
+  async liveApprovals(taskId: string, human: string, now = Date.now()): Promise<Approval[]> {
+    await this.approvals.checkoutLatest();
+    const rows = await this.approvals.query().where(`status = 'approved' AND task_id = ${sqlString(taskId)} AND human = ${sqlString(human)}`).toArray();
+    return rows
+      .map((r) => ApprovalRowSchema.parse(plain(r)))
+      .filter((r) => r.expires_at !== null && Date.parse(r.expires_at) > now)
+      .map((r) => ({ id: r.id, taskId: r.task_id, human: r.human, target: { kind: r.target_kind, id: r.target_id }, approver: r.decided_by!, expiresAt: r.expires_at! }));
+  }
+
+  // ---- tasks --------------------------------------------------------------------------------
+  async recordTask(row: TaskRow): Promise<void> {
+    await this.tasks.add([row]);
+  }
+
+  async listTasks(): Promise<TaskRow[]> {
+    await this.tasks.checkoutLatest();
+    return (await this.tasks.query().toArray()).map((r) => TaskRowSchema.parse(plain(r))).sort((a, b) => a.issued_at.localeCompare(b.issued_at));
+  }
+
+  async revokeTask(taskId: string, actor: Actor): Promise<TaskRow> {
+    const task = (await this.listTasks()).find((t) => t.task_id === taskId);
+    if (!task) throw new GovernanceError(`no task "${taskId}"; see \`clearance task list\``);
+    const values = { revoked_at: new Date().toISOString(), revoked_by: actor.human };
+    await this.tasks.update({ where: `task_id = ${sqlString(taskId)}`, values });
+    return { ...task, ...values };
+  }
+
+  async revokedTasks(): Promise<Set<string>> {
+    await this.tasks.checkoutLatest();
+    return new Set((await this.tasks.query().where('revoked_at IS NOT NULL').select(['task_id']).toArray()).map((r) => String(r.task_id)));
+  }
+}
