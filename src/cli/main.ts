@@ -5,6 +5,11 @@ import { commands } from './commands/index.js';
 import { exitWithError } from './output.js';
 
 process.env.LANCEDB_LOG ??= 'error';
+// `clearance … | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const program = addGlobalOptions(
   new Command('clearance')

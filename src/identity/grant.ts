@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
+import { parseDurationMs } from '../config/duration.js';
 import { IdSchema } from '../store/schema.js';
 import { TaskScopeSchema, type RequestIdentity, type TaskScope, type Transport } from './identity.js';
 import type { SigningKey } from './keys.js';
@@ -166,11 +167,14 @@ function describeJoseError(err: unknown): string {
   return 'token could not be verified';
 }
 
-/** Parses a TTL like 8h, 30m, 2d, 90s. */
+/** A grant or approval lifetime: 1 second to 30 days. */
 export function parseTtlSeconds(ttl: string): number {
-  const match = /^(\d+)(s|m|h|d)$/.exec(ttl.trim());
-  if (!match) throw new GrantError(`--ttl "${ttl}": use a number and a unit, e.g. 90m, 8h or 2d`);
-  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
-  if (seconds <= 0 || seconds > 30 * 86400) throw new GrantError(`--ttl "${ttl}": must be between 1s and 30d`);
-  return seconds;
+  let ms: number;
+  try {
+    ms = parseDurationMs(ttl, '--ttl');
+  } catch (err) {
+    throw new GrantError((err as Error).message);
+  }
+  if (ms <= 0 || ms > 30 * 86_400_000) throw new GrantError(`--ttl "${ttl}": must be between 1s and 30d`);
+  return ms / 1000;
 }

@@ -32,7 +32,8 @@ function units(text: string, counter: TokenCounter, maxTokens: number): Unit[] {
   for (const match of text.matchAll(/[^\n]+(?:\n(?!\s*\n)[^\n]+)*/g)) {
     const paragraphStart = match.index;
     const paragraph = match[0];
-    for (const sentence of paragraph.matchAll(/[^.!?]+(?:[.!?]+(?=\s|$)|$)|[.!?]+/g)) {
+    // A sentence runs to a terminator followed by whitespace (so "2.8 s" stays whole), or to the paragraph end.
+    for (const sentence of paragraph.matchAll(/\S[\s\S]*?(?:[.!?](?=\s)|$)/g)) {
       const raw = sentence[0];
       const lead = raw.length - raw.trimStart().length;
       const trimmed = raw.trim();

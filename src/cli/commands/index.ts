@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit.js';
+import { registerGovernance } from './governance.js';
 import { registerIngest } from './ingest.js';
+import { registerInspect } from './inspect.js';
 import { registerServe } from './serve.js';
 import { registerTask } from './task.js';
 
 /** Every CLI subcommand registers itself here; one file per command (group) in this folder. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerTask, registerServe];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerTask, registerServe, registerGovernance, registerAudit, registerInspect];

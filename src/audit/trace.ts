@@ -1,0 +1,52 @@
+import type { AdminEvent, AuditRecord, CallEvent, RunEvent } from './record.js';
+
+export interface RunTrace {
+  runId: string;
+  start: (RunEvent & AuditRecord) | null;
+  end: (RunEvent & AuditRecord) | null;
+  calls: (CallEvent & AuditRecord)[];
+  /** Approvals, kill switches and revocations that touch this run, its task, agent or human. */
+  governance: (AdminEvent & AuditRecord)[];
+  boundaryPressure: { ts: string; method: string; kind: string; detail: string; reason: string | null; outcome: string }[];
+}
+
+const GOVERNANCE_ACTIONS = /^(approval\.|kill|revive|task\.)/;
+
+export function traceRun(records: AuditRecord[], runId: string): RunTrace | null {
+  const mine = records.filter((r) => 'run_id' in r && r.run_id === runId);
+  if (mine.length === 0) return null;
+  const start = (mine.find((r) => r.kind === 'run.start') ?? null) as RunTrace['start'];
+  const end = (mine.find((r) => r.kind === 'run.end') ?? null) as RunTrace['end'];
+  const calls = mine.filter((r): r is CallEvent & AuditRecord => r.kind === 'call');
+  const first = mine[0] as CallEvent;
+  const touches = new Set([runId, first.task_id, first.agent, first.human, '*']);
+  const governance = records.filter((r): r is AdminEvent & AuditRecord => r.kind === 'admin' && GOVERNANCE_ACTIONS.test(r.action) && (touches.has(r.target) || r.target.split(':').some((t) => touches.has(t))));
+  const boundaryPressure = calls
+    .filter((c) => c.boundary_pressure)
+    .map((c) => ({ ts: c.ts, method: c.method, kind: c.boundary_pressure!.kind, detail: c.boundary_pressure!.detail, reason: c.reason, outcome: c.decision === 'allowed' ? 'answered within scope' : `${c.decision}${c.denial ? ` (${c.denial})` : ''}` }));
+  return { runId, start, end, calls, governance, boundaryPressure };
+}
+
+export function formatTrace(trace: RunTrace): string {
+  const out: string[] = [];
+  const s = trace.start;
+  out.push(`Run ${trace.runId}`);
+  if (s) out.push(`  task ${s.task_id} "${s.task_purpose}" · human ${s.human} · agent ${s.agent} · ${s.transport} · started ${s.ts}`, `  methods ${s.methods_allowed.join(', ')} · classes ${s.classes_reachable.join(', ') || 'none'}${s.classes_with_approval.length ? ` (with approval: ${s.classes_with_approval.join(', ')})` : ''} · policy ${s.policy_version}`);
+  const events = [...trace.calls, ...trace.governance].sort((a, b) => a.ts.localeCompare(b.ts));
+  out.push('', 'Timeline:');
+  for (const e of events) {
+    if (e.kind === 'admin') {
+      out.push(`  ${e.ts}  [admin] ${e.action} ${e.target} by ${e.actor} (${e.actor_auth})`);
+      continue;
+    }
+    out.push(`  ${e.ts}  ${e.method} → ${e.decision}${e.denial ? ` (${e.denial})` : ''}  reason: "${e.reason ?? ''}"  ${e.latency_ms} ms`);
+    if (Object.keys(e.args).length) out.push(`      args ${JSON.stringify(e.args)}`);
+    for (const c of e.chunks) out.push(`      ← ${c.data_class.padEnd(9)} ${c.doc_id}@${c.doc_version.slice(0, 8)} #${c.ordinal} [${c.span[0]},${c.span[1]}) ${c.chunk_hash.slice(0, 12)} via ${c.rule}`);
+    if (e.withheld) out.push(`      withheld ${e.withheld}`);
+    if (e.boundary_pressure) out.push(`      BOUNDARY PRESSURE ${e.boundary_pressure.kind}: ${e.boundary_pressure.detail}`);
+    if (e.error) out.push(`      error ${e.error}`);
+  }
+  if (trace.end) out.push('', `Ended ${trace.end.ts}: ${trace.end.end_reason}; received ${trace.end.received?.classes.join(', ') || 'nothing'} in ${trace.end.received?.calls ?? 0} calls`);
+  else out.push('', 'Run has no end record yet (still open, or the server stopped abruptly).');
+  return out.join('\n');
+}

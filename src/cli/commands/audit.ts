@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { buildPacket, formatPacket, readRunReport } from '../../audit/packet.js';
+import { purgeAudit } from '../../audit/purge.js';
+import { readAuditRecords } from '../../audit/reader.js';
+import { formatTrace, traceRun } from '../../audit/trace.js';
+import { verifyAudit } from '../../audit/verify.js';
+import { whoRead } from '../../audit/who-read.js';
+import { parseDurationMs } from '../../config/duration.js';
+import { auditAdmin } from '../admin-audit.js';
+import { configFrom } from '../context.js';
+import { printTable } from '../output.js';
+
+async function runTrace(command: Command, runId: string) {
+  const trace = traceRun(await readAuditRecords(configFrom(command).auditDir), runId);
+  if (!trace) throw new Error(`no records for run "${runId}" in ${configFrom(command).auditDir}; run ids are printed by session_info and in the audit log`);
+  return trace;
+}
+
+export function registerAudit(program: Command): void {
+  program
+    .command('trace <run-id>')
+    .description('the timeline of one run: calls, reasons, chunks returned with provenance, boundary pressure, approvals, kill switches')
+    .option('--json', 'JSON output')
+    .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
+      const trace = await runTrace(command, runId);
+      process.stdout.write(opts.json ? `${JSON.stringify(trace, null, 2)}\n` : `${formatTrace(trace)}\n`);
+    });
+
+  program
+    .command('packet <run-id>')
+    .description('the review packet of one run (fields in DESIGN.md order); --with adds a run report from the agent harness or CI')
+    .option('--with <run-report.json>', 'run report: commands_run, files_changed, tests_passed, tests_failed_or_skipped (JSON)')
+    .option('--json', 'JSON output')
+    .action(async (runId: string, opts: { with?: string; json?: boolean }, command: Command) => {
+      const trace = await runTrace(command, runId);
+      const packet = buildPacket(trace, opts.with ? await readRunReport(opts.with) : {});
+      process.stdout.write(opts.json ? `${JSON.stringify({ run_id: runId, fields: packet }, null, 2)}\n` : formatPacket(packet, runId));
+    });
+
+  program
+    .command('who-read <doc-or-source>')
+    .description('reverse provenance: which runs received chunks of a document (doc id) or of a source')
+    .option('--json', 'JSON output')
+    .action(async (target: string, opts: { json?: boolean }, command: Command) => {
+      const runs = whoRead(await readAuditRecords(configFrom(command).auditDir), target);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+      if (runs.length === 0) return void process.stdout.write(`no run received ${target}\n`);
+      printTable(runs.map((r) => ({ run: r.runId, task: r.taskId, human: r.human, agent: r.agent, first_at: r.firstAt, documents: r.docs.map((d) => `${d.docId}@${d.docVersion.slice(0, 8)} (${d.dataClass})`).join('; ') })));
+    });
+
+  const audit = program.command('audit').description('the audit log itself');
+  audit
+    .command('verify')
+    .description('check every replica\'s hash chain; report the first broken, missing or torn record')
+    .option('--json', 'JSON output')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const config = configFrom(command);
+      const results = await verifyAudit(config.auditDir);
+      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else if (results.length === 0) process.stdout.write(`no audit files in ${config.auditDir}\n`);
+      else printTable(results.map((r) => ({ file: r.file, records: r.records, status: r.ok ? 'ok' : 'BROKEN', problem: r.problem ? `line ${r.problem.line}${r.problem.seq ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.what}` : '' })));
+      if (results.some((r) => !r.ok)) process.exitCode = 3;
+    });
+  audit
+    .command('purge')
+    .description('retention: remove records older than a duration, keeping the chain verifiable with a checkpoint')
+    .requiredOption('--older-than <duration>', 'e.g. 400d')
+    .action(async (opts: { olderThan: string }, command: Command) => {
+      const config = configFrom(command);
+      const cutoff = new Date(Date.now() - parseDurationMs(opts.olderThan, '--older-than'));
+      const results = await purgeAudit(config.auditDir, cutoff);
+      await auditAdmin(config, { action: 'audit.purge', target: config.auditDir, detail: { older_than: opts.olderThan, cutoff: cutoff.toISOString(), removed: results.reduce((n, r) => n + r.removed, 0) } });
+      printTable(results.map((r) => ({ file: r.file, removed: r.removed, kept: r.kept })));
+    });
+}
