@@ -22,6 +22,7 @@ import { SessionRefused, type SessionDeps } from './session.js';
 export interface Runtime extends SessionDeps {
   config: Config;
   store: Store;
+  embedder: Embedder;
   policy: PolicyEngine;
   governance: Governance;
   watcher: KillSwitchWatcher;
@@ -177,6 +178,7 @@ export async function openRuntime(config: Config, options: { replicaId?: string 
   return {
     config,
     store,
+    embedder,
     policy,
     governance,
     watcher,
