@@ -10,7 +10,12 @@ import { formatZodError } from './errors.js';
  * Relative paths in the config file resolve against the file's folder; in env and flags, against the cwd.
  */
 
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The folder holding Clearance's package.json, whether running from src/ (tests) or dist/src/. */
+export const PACKAGE_ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 export const HUB_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
 
 const storageOptions = z.record(z.string(), z.string());
