@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, fsyncSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, fsyncSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { recordHash } from './canonical.js';
@@ -17,6 +17,36 @@ interface Pending {
   event: AuditEvent;
   resolve(record: AuditRecord): void;
   reject(err: Error): void;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes `<replica>.jsonl.lock` (or `<replica>.2…`): a lock whose process is gone is taken over. */
+function claimChain(auditDir: string, replicaId: string): string {
+  for (let n = 1; n < 1000; n++) {
+    const id = n === 1 ? replicaId : `${replicaId}.${n}`;
+    const lock = `${auditFile(auditDir, id)}.lock`;
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return id;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(lock, 'utf8'));
+      if (owner === process.pid) continue;
+      if (!Number.isInteger(owner) || !processAlive(owner)) {
+        writeFileSync(lock, String(process.pid));
+        return id;
+      }
+    }
+  }
+  throw new Error(`too many concurrent writers for replica ${replicaId}`);
 }
 
 export function auditFile(auditDir: string, replicaId: string): string {
@@ -66,11 +96,15 @@ export class AuditLog {
     });
   }
 
-  static open({ auditDir, replicaId }: { auditDir: string; replicaId: string }): AuditLog {
-    const file = auditFile(auditDir, replicaId);
+  static open({ auditDir, replicaId: wanted }: { auditDir: string; replicaId: string }): AuditLog {
+    let replicaId = wanted;
+    let file = auditFile(auditDir, replicaId);
     let recovered: { tornBytes: number; movedTo: string } | null = null;
     try {
       mkdirSync(auditDir, { recursive: true });
+      // One writer per chain: a second process with the same replica id gets its own numbered chain.
+      replicaId = claimChain(auditDir, wanted);
+      file = auditFile(auditDir, replicaId);
       const tail = readTail(file);
       if (tail.tornBytes > 0) {
         // A crash mid-line: copy the file aside for forensics, cut the torn tail, and continue the
@@ -137,5 +171,6 @@ export class AuditLog {
   async close(): Promise<void> {
     while (this.flushing) await new Promise((r) => setImmediate(r));
     this.destination.end();
+    rmSync(`${this.file}.lock`, { force: true });
   }
 }
