@@ -58,8 +58,7 @@ export function computeAuthority(engine: PolicyEngine, identity: RequestIdentity
     } else if (narrowing.classes && !narrowing.classes.includes(id)) deny('narrowing');
     else classes.push({ id, via: human.access, rule: human.rule });
   }
-  const agentAll = engine.agentUses(identity.agent, 'source', '*').allowed;
-  let sources: string[] | null = agentAll ? null : [];
+  let sources: string[] | null = engine.agentSourceList(identity.agent);
   sources = intersect(sources, identity.scope.sources);
   sources = intersect(sources, narrowing.sources);
   return { ...base, classes, withApproval, denied, sources };

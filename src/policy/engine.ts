@@ -127,6 +127,18 @@ export class PolicyEngine {
     return this.decide(`agent:${agent}`, `${kind}:${id}`, 'use');
   }
 
+  /**
+   * The sources an agent's workflow names, for the store pre-filter; null when a wildcard rule
+   * (`source:*` or a pattern) makes the set open-ended (the per-chunk Casbin check still applies).
+   */
+  agentSourceList(agent: string): string[] | null {
+    const objects = this.files.rules
+      .filter((r) => r.ptype === 'p' && r.values[0] === `agent:${agent}` && r.values[2] === 'use' && r.values[3] === 'allow' && r.values[1]!.startsWith('source:'))
+      .map((r) => r.values[1]!.slice('source:'.length));
+    if (objects.some((o) => o.includes('*'))) return null;
+    return [...new Set(objects)].filter((s) => this.agentUses(agent, 'source', s).allowed).sort();
+  }
+
   methodAllowed(agent: string, method: string): Decision {
     if (!this.isAgent(agent)) return { allowed: false };
     return this.decide(`agent:${agent}`, `method:${method}`, 'call');

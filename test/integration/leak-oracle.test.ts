@@ -1,0 +1,165 @@
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Approval, RequestIdentity } from '../../src/identity/identity.js';
+import { PolicyEngine } from '../../src/policy/engine.js';
+import { fetchDocument } from '../../src/retrieval/fetch.js';
+import { search } from '../../src/retrieval/search.js';
+import { Store } from '../../src/store/store.js';
+import { REPO } from '../helpers/world.js';
+
+/**
+ * Invariant 1 against an independent oracle. The oracle below is written from DESIGN.md and
+ * SCENARIO.md (readers of a class, read-with-approval for one task, agent workflow, task scope,
+ * source ACL ∩ document ACL) and shares no code with src/policy or src/store/filter.
+ */
+const QUERIES_PER_WORLD = 40;
+const CASES = Number(process.env.LEAK_CASES ?? 2000);
+const WORLDS = Math.ceil(CASES / QUERIES_PER_WORLD);
+const DIMS = 384;
+
+const H = ['h0', 'h1', 'h2', 'h3', 'h4'];
+const G = ['g0', 'g1', 'g2', 'g3'];
+const C = ['c0', 'c1', 'c2', 'c3'];
+const S = ['s0', 's1', 's2', 's3', 's4'];
+const A = ['a0', 'a1', 'a2'];
+const PRINCIPALS = ['*', ...H.map((h) => `user:${h}`), ...G.map((g) => `group:${g}`)];
+
+const subset = <T>(items: T[], min = 0) => fc.subarray(items, { minLength: min });
+const vector = fc.array(fc.float({ min: -1, max: 1, noNaN: true, noDefaultInfinity: true }), { minLength: 8, maxLength: 8 }).map((v) => Array.from({ length: DIMS }, (_, i) => v[i % 8]! + Math.sin(i * (v[0]! + 1.3)) * 0.01));
+
+const worldArb = fc.record({
+  members: fc.array(fc.tuple(fc.constantFrom(...H), fc.constantFrom(...G)), { maxLength: 10 }),
+  free: fc.tuple(...C.map(() => subset(G))),
+  gated: fc.tuple(...C.map(() => subset(G))),
+  agents: fc.tuple(...A.map(() => fc.record({ classes: subset(C, 1), allSources: fc.boolean(), sources: subset(S) }))),
+  sources: fc.tuple(...S.map(() => fc.record({ cls: fc.constantFrom(...C), acl: subset(PRINCIPALS, 1) }))),
+  docs: fc.array(fc.record({ source: fc.constantFrom(...S), narrow: fc.option(subset(PRINCIPALS, 1), { nil: undefined }), vectors: fc.array(vector, { minLength: 1, maxLength: 2 }) }), { minLength: 4, maxLength: 14 }),
+});
+type ArbValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
+type World = ArbValue<typeof worldArb>;
+
+const queryArb = fc.record({
+  human: fc.constantFrom(...H, 'nobody'),
+  agent: fc.constantFrom(...A),
+  scopeClasses: fc.option(subset(C), { nil: undefined }),
+  scopeSources: fc.option(subset(S), { nil: undefined }),
+  approvals: fc.array(fc.record({ cls: fc.constantFrom(...C), sameTask: fc.boolean(), expired: fc.boolean() }), { maxLength: 3 }),
+  vector,
+  k: fc.integer({ min: 1, max: 12 }),
+});
+type Query = ArbValue<typeof queryArb>;
+
+// ---------------- the oracle: plain functions over the generated world -----------------------
+function groupsOf(world: World, human: string): Set<string> {
+  return new Set(world.members.filter(([h]) => h === human).map(([, g]) => g).concat(G.filter((_, i) => H[i % H.length] === human)));
+}
+function oraclePermits(world: World, q: Query, chunk: { source: number; acl: string[] }): boolean {
+  if (!H.includes(q.human)) return false;
+  const groups = groupsOf(world, q.human);
+  const src = world.sources[chunk.source]!;
+  const cls = src.cls;
+  const ci = C.indexOf(cls);
+  const reads = world.free[ci]!.some((g) => groups.has(g));
+  const gated = world.gated[ci]!.some((g) => groups.has(g));
+  const approved = q.approvals.some((a) => a.cls === cls && a.sameTask && !a.expired);
+  if (!(reads || (gated && approved))) return false;
+  const agent = world.agents[A.indexOf(q.agent)]!;
+  if (!agent.classes.includes(cls)) return false;
+  if (!agent.allSources && !agent.sources.includes(S[chunk.source]!)) return false;
+  if (q.scopeClasses && !q.scopeClasses.includes(cls)) return false;
+  if (q.scopeSources && !q.scopeSources.includes(S[chunk.source]!)) return false;
+  const member = (p: string) => p === '*' || p === `user:${q.human}` || (p.startsWith('group:') && groups.has(p.slice(6)));
+  return src.acl.some(member) && chunk.acl.some(member);
+}
+const cosine = (a: number[], b: number[]) => {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
+  return dot / (Math.sqrt(na * nb) || 1);
+};
+
+// ---------------- materialise a world: real policy files, real LanceDB table -------------------
+async function materialise(world: World) {
+  const root = mkdtempSync(path.join(tmpdir(), 'clearance-leak-'));
+  const policyDir = path.join(root, 'policy');
+  mkdirSync(policyDir);
+  copyFileSync(path.join(REPO, 'policy/model.conf'), path.join(policyDir, 'model.conf'));
+  copyFileSync(path.join(REPO, 'policy/server.yaml'), path.join(policyDir, 'server.yaml'));
+  const people = H.map((h) => `g, user:${h}, group:everyone`)
+    .concat(G.map((g, i) => `g, user:${H[i % H.length]}, group:${g}`))
+    .concat(world.members.map(([h, g]) => `g, user:${h}, group:${g}`));
+  writeFileSync(path.join(policyDir, 'people.csv'), [...new Set(people)].join('\n'));
+  writeFileSync(path.join(policyDir, 'classes.csv'), C.flatMap((c, i) => world.free[i]!.map((g) => `p, group:${g}, class:${c}, read, allow`)).join('\n'));
+  writeFileSync(path.join(policyDir, 'approvals.csv'), C.flatMap((c, i) => world.gated[i]!.map((g) => `p, group:${g}, class:${c}, read_with_approval, allow`)).join('\n'));
+  writeFileSync(
+    path.join(policyDir, 'agents.csv'),
+    A.flatMap((a, i) => {
+      const w = world.agents[i]!;
+      return [...w.classes.map((c) => `p, agent:${a}, class:${c}, use, allow`), ...(w.allSources ? [`p, agent:${a}, source:*, use, allow`] : w.sources.map((s) => `p, agent:${a}, source:${s}, use, allow`)), ...['search', 'fetch'].map((m) => `p, agent:${a}, method:${m}, call, allow`)];
+    }).join('\n'),
+  );
+  writeFileSync(path.join(policyDir, 'classes.yaml'), `classes:\n${C.map((c, i) => `  - { id: ${c}, rank: ${i}, description: generated, stale: exclude }`).join('\n')}\n`);
+  const policy = await PolicyEngine.load(policyDir);
+
+  const store = await Store.open({ storeUri: path.join(root, 'store'), storageOptions: {}, readConsistencySeconds: 0 });
+  const now = new Date().toISOString();
+  const chunks = world.docs.flatMap((doc, d) =>
+    doc.vectors.map((v, o) => {
+      const si = S.indexOf(doc.source);
+      const src = world.sources[si]!;
+      return { id: `d${d}c${o}`, source: si, acl: doc.narrow ?? src.acl, vector: v, doc: `${doc.source}/d${d}` };
+    }),
+  );
+  const table = await store.chunks();
+  await table.add(
+    chunks.map((c, i) => ({
+      chunk_id: c.id, source: S[c.source], doc_id: c.doc, doc_path: c.doc, title: c.doc, heading: '', doc_version: 'v1', ordinal: Number(c.id.split('c')[1]), span_start: 0, span_end: 1,
+      text: `CANARY-${c.id}`, chunk_hash: `h${i}`, data_class: world.sources[c.source]!.cls, owner: 'user:h0', acl_source: world.sources[c.source]!.acl, acl_doc: c.acl, doc_updated_at: now, ingested_at: now, vector: c.vector,
+    })),
+  );
+  await (await store.sources()).add(S.map((s, i) => ({ source: s, title: s, data_class: world.sources[i]!.cls, owner: 'user:h0', acl_source: world.sources[i]!.acl, max_age_days: 3650, review_by: null, manifest_hash: 'x', doc_count: 1, chunk_count: 1, last_ingest_at: now })));
+  return { policy, store, chunks };
+}
+
+function identityOf(q: Query): { identity: RequestIdentity; approvals: Approval[] } {
+  const identity: RequestIdentity = { human: q.human, agent: q.agent, taskId: 'task-1', purpose: 'oracle', runId: 'run-1', transport: 'test', scope: { classes: q.scopeClasses, sources: q.scopeSources }, grantExpiresAt: new Date(Date.now() + 60_000).toISOString() };
+  const approvals = q.approvals.map((a, i) => ({ id: `ap${i}`, taskId: a.sameTask ? 'task-1' : 'task-2', human: q.human === 'nobody' ? 'h0' : q.human, target: { kind: 'class' as const, id: a.cls }, approver: 'h4', expiresAt: new Date(Date.now() + (a.expired ? -60_000 : 60_000)).toISOString() }));
+  return { identity, approvals };
+}
+
+describe(`no chunk beyond human ∩ agent ∩ task ∩ approvals (${WORLDS} worlds × ${QUERIES_PER_WORLD} queries = ${WORLDS * QUERIES_PER_WORLD} cases)`, () => {
+  it('search returns exactly the oracle-permitted exact top-k, and fetch agrees with the oracle', async () => {
+    let cases = 0;
+    await fc.assert(
+      fc.asyncProperty(worldArb, fc.array(queryArb, { minLength: QUERIES_PER_WORLD, maxLength: QUERIES_PER_WORLD }), async (world, queries) => {
+        const { policy, store, chunks } = await materialise(world);
+        try {
+          for (const q of queries) {
+            cases++;
+            const { identity, approvals } = identityOf(q);
+            const embedder = { embedOne: async () => Float32Array.from(q.vector) };
+            const result = await search({ store, embedder, policy }, { identity, approvals, query: 'q', k: q.k, mode: 'vector' });
+            const permitted = chunks.filter((c) => oraclePermits(world, q, c));
+            const permittedIds = new Set(permitted.map((c) => c.id));
+            for (const hit of result.hits) expect(permittedIds.has(hit.chunkId), `leak: ${hit.chunkId} to ${q.human}/${q.agent}`).toBe(true);
+            const expected = permitted.map((c) => ({ id: c.id, s: cosine(c.vector, q.vector) })).sort((a, b) => b.s - a.s).slice(0, q.k);
+            // Exact top-k among permitted (ties within float noise may swap order, so compare scores).
+            expect(result.hits.length).toBe(expected.length);
+            result.hits.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]!.s, 4));
+            const docs = [...new Set(chunks.map((c) => c.doc))];
+            const doc = docs[q.k % docs.length]!;
+            const fetched = await fetchDocument({ store, embedder, policy }, { identity, approvals, id: doc });
+            const docPermitted = chunks.filter((c) => c.doc === doc).every((c) => permittedIds.has(c.id));
+            expect(fetched.doc !== null, `fetch ${doc} for ${q.human}/${q.agent}`).toBe(docPermitted);
+          }
+        } finally {
+          store.close();
+        }
+      }),
+      { numRuns: WORLDS, endOnFailure: true },
+    );
+    expect(cases).toBeGreaterThanOrEqual(CASES);
+  });
+});
