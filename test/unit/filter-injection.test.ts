@@ -1,0 +1,65 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Authority } from '../../src/policy/authority.js';
+import { permissionFilter } from '../../src/store/filter.js';
+import { sqlString, UnsafeLiteralError } from '../../src/store/sql.js';
+import { Store } from '../../src/store/store.js';
+
+const HOSTILE = [
+  "' OR 1=1 --",
+  "x') OR ('1'='1",
+  "a'; DROP TABLE chunks; --",
+  "\\' OR true OR '\\",
+  'group:sre\\',
+  "quote'in'middle",
+  "Ωmega ' ∨ 1=1",
+  "ｇroup:sre' OR 'a'='a",
+  "'')) OR array_has_any(acl_doc, ['*']) --",
+  '"; select 1; "',
+];
+
+function authority(values: Partial<Authority>): Authority {
+  return { human: 'h', agent: 'a', principals: ['user:h'], classes: [{ id: 'internal', via: 'read' }], withApproval: [], denied: [], sources: null, ...values };
+}
+
+describe('the permission filter cannot be injected', () => {
+  it('escapes every value so hostile principals, classes and sources match only themselves in a real LanceDB table', async () => {
+    const store = await Store.open({ storeUri: path.join(mkdtempSync(path.join(tmpdir(), 'clearance-inj-')), 'store'), storageOptions: {}, readConsistencySeconds: 0 });
+    const table = await store.chunks();
+    const now = new Date().toISOString();
+    const row = (id: string, cls: string, source: string, acl: string[]) => ({
+      chunk_id: id, source, doc_id: `${source}/${id}`, doc_path: id, title: id, heading: '', doc_version: 'v', ordinal: 0, span_start: 0, span_end: 1, text: `secret ${id}`, chunk_hash: id,
+      data_class: cls, owner: 'user:o', acl_source: acl, acl_doc: acl, doc_updated_at: now, ingested_at: now, vector: Array(384).fill(0.01),
+    });
+    await table.add([row('secret', 'security', 'vault', ['group:security']), row('public', 'public', 'docs', ['*']), ...HOSTILE.map((h, i) => row(`hostile${i}`, h, h, [h]))]);
+    for (const [i, hostile] of HOSTILE.entries()) {
+      // The hostile value stands in every position at once: principal, class and source.
+      const auth = authority({ principals: [hostile], classes: [{ id: hostile, via: 'read' }], sources: [hostile] });
+      const rows = await table.query().where(permissionFilter(auth)!).toArray();
+      expect(rows.map((r) => r.chunk_id), hostile).toEqual([`hostile${i}`]);
+    }
+    store.close();
+  });
+
+  it('round-trips any string without control characters as one literal, and refuses control characters', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s)), (s) => {
+        const literal = sqlString(s);
+        expect(literal.startsWith("'") && literal.endsWith("'")).toBe(true);
+        // Inside the quotes, every quote is doubled: the literal cannot end early.
+        expect(literal.slice(1, -1).replaceAll("''", '')).not.toContain("'");
+      }),
+    );
+    expect(() => sqlString('a\u0000b')).toThrow(UnsafeLiteralError);
+    expect(() => sqlString('line\nbreak')).toThrow(UnsafeLiteralError);
+  });
+
+  it('an authority that permits nothing yields no filter (callers skip the query), never an empty one', () => {
+    expect(permissionFilter(authority({ classes: [] }))).toBeNull();
+    expect(permissionFilter(authority({ principals: [] }))).toBeNull();
+    expect(permissionFilter(authority({ sources: [] }))).toBeNull();
+  });
+});
