@@ -156,6 +156,9 @@ export function createHttpApp(config: Config, deps: SessionDeps, verifier: Grant
 export async function listen(app: express.Express, host: string, port: number): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, () => resolve(server));
+    // Outlive clients' idle keep-alive sockets, so a client never sends on a socket we are closing.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.once('error', reject);
   });
 }

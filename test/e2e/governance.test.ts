@@ -80,6 +80,7 @@ describe('kill switch across processes and transports', () => {
   it('task revoke stops the task; approvals need an authenticated, allowed approver and are scoped to one task', async () => {
     const http = await startHttpServer(config, {}, ['--replica-id', 'r2']);
     servers.push(http.child);
+    http.child.once('exit', (code) => code !== null && code !== 0 && console.error(`server r2 exited ${code}:\n${http.stderr()}`));
     const aliceToken = token('alice', 'claude-code');
     const alice = await httpClient(http.url, aliceToken);
     const classes = async (c: Client) => new Set(((await c.callTool({ name: 'search', arguments: { query: 'INC-2041 alert', k: 50, mode: 'vector', reason: 'check reach' } })).structuredContent as unknown as SearchResults).results.map((r) => r.data_class));
