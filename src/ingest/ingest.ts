@@ -7,7 +7,7 @@ import { assertStoreModel } from '../embed/model-guard.js';
 import { sqlString, sqlStringList } from '../store/sql.js';
 import type { ChunkRow } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import { chunkDocument } from './chunker.js';
+import { chunkDocument, type ChunkOptions } from './chunker.js';
 import { discoverFiles } from './discover.js';
 import type { ParsedDoc, Skip } from './document.js';
 import { labelDocument, type DocLabels, type ReaderDirectory } from './labels.js';
@@ -61,6 +61,8 @@ export interface IngestOptions {
   dryRun?: boolean;
   /** Documents per store commit: each commit replaces whole documents atomically. */
   commitEvery?: number;
+  /** Chunk sizes (default: ~180 tokens with 40 overlap); a huge target gives one chunk per document. */
+  chunking?: ChunkOptions;
   onProgress?: (progress: IngestProgress) => void;
 }
 
@@ -227,7 +229,7 @@ export async function ingestAll(options: IngestOptions): Promise<IngestReport> {
         const now = new Date().toISOString();
         const rows: ChunkRow[] = [];
         for (const plan of batch) {
-          const chunks = chunkDocument(plan.doc, embedder);
+          const chunks = chunkDocument(plan.doc, embedder, options.chunking);
           const vectors = await embedder.embed(chunks.map((c) => embeddingInput(plan.doc.title, c.heading, c.text)));
           rows.push(...rowsFor(plan, manifest.id, chunks, vectors, now));
         }

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { runAuditBench } from './audit.js';
+import { runIngestBench } from './ingest.js';
+import { runKillSwitchBench } from './killswitch.js';
+import { runQualityBench } from './quality.js';
+import { runRetrievalBench } from './retrieval.js';
+
+process.env.LANCEDB_LOG ??= 'error';
+
+const BENCHES = {
+  ingest: (o: Options) => runIngestBench(o),
+  retrieval: (o: Options) => runRetrievalBench(o),
+  quality: (o: Options) => runQualityBench(o),
+  audit: (o: Options) => runAuditBench(o),
+  killswitch: (o: Options) => runKillSwitchBench(o),
+} as const;
+
+interface Options {
+  quick: boolean;
+  rows?: number;
+  dataset?: string;
+  split?: string;
+}
+
+const program = new Command('bench')
+  .description('Clearance benchmarks: each prints a table and writes bench-results/<name>.json')
+  .argument('<name>', `one of ${Object.keys(BENCHES).join(', ')}, or all`)
+  .option('--quick', 'small sizes (what CI-sized machines finish in minutes)', false)
+  .option('--rows <n>', 'retrieval: synthetic chunk count (default 100k quick, 1M otherwise)', (v) => Number(v))
+  .option('--dataset <folder>', 'quality: a BEIR-layout folder (default ../shared/data/scifact)')
+  .option('--split <name>', 'quality: qrels split', 'train')
+  .action(async (name: string, options: Options) => {
+    const names = name === 'all' ? Object.keys(BENCHES) : [name];
+    for (const n of names) {
+      if (!(n in BENCHES)) throw new Error(`unknown benchmark "${n}"; choose ${Object.keys(BENCHES).join(', ')} or all`);
+      const started = performance.now();
+      await BENCHES[n as keyof typeof BENCHES](options);
+      process.stdout.write(`(${n}: ${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+    }
+  });
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`bench failed: ${err.message}\n`);
+  process.exit(1);
+});
