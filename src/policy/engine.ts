@@ -20,6 +20,8 @@ export class PolicyEngine {
   private readonly groupsOf = new Map<string, Set<string>>();
   private readonly agents = new Set<string>();
   private readonly classById: Map<string, ClassInfo>;
+  /** The policy is immutable once loaded, so every decision can be remembered (Casbin is O(lines) per call). */
+  private readonly decisions = new Map<string, Decision>();
 
   private constructor(
     private readonly enforcer: Enforcer,
@@ -107,9 +109,13 @@ export class PolicyEngine {
   }
 
   decide(subject: string, object: string, act: string): Decision {
+    const key = ruleKey([subject, object, act]);
+    const known = this.decisions.get(key);
+    if (known) return known;
     const [allowed, explain] = this.enforcer.enforceExSync(subject, object, act);
-    const rule = explain.length > 0 ? this.locations.get(ruleKey(explain)) : undefined;
-    return { allowed, rule };
+    const decision = { allowed, rule: explain.length > 0 ? this.locations.get(ruleKey(explain)) : undefined };
+    this.decisions.set(key, decision);
+    return decision;
   }
 
   /** How a human may read a class: freely, only with an approval, or not at all. */

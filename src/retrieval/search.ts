@@ -65,13 +65,28 @@ export const ANN = { nprobes: 50, refineFactor: 10 };
 const MAX_ROUNDS = 3;
 const WIDEN = 4;
 
-export async function loadSources(store: Store): Promise<Map<string, SourceRow>> {
-  const table = await store.sources();
-  const rows = await table.query().toArray();
-  return new Map(rows.map((r) => {
-    const row = SourceRowSchema.parse({ ...r, acl_source: Array.from(r.acl_source as Iterable<string>) });
-    return [row.source, row];
-  }));
+const SOURCES_TTL_MS = 1_000;
+const sourcesCache = new WeakMap<Store, { at: number; rows: Promise<Map<string, SourceRow>> }>();
+
+/**
+ * Source rows (freshness, titles, ACLs for listings), re-read at most once a second per store: they
+ * change only on ingest, and they never decide access to a chunk (the chunk's own labels do).
+ */
+export function loadSources(store: Store): Promise<Map<string, SourceRow>> {
+  const cached = sourcesCache.get(store);
+  if (cached && Date.now() - cached.at < SOURCES_TTL_MS) return cached.rows;
+  const rows = store
+    .sources()
+    .then((table) => table.query().toArray())
+    .then((all) =>
+      new Map(all.map((r) => {
+        const row = SourceRowSchema.parse({ ...r, acl_source: Array.from(r.acl_source as Iterable<string>) });
+        return [row.source, row] as const;
+      })),
+    );
+  sourcesCache.set(store, { at: Date.now(), rows });
+  rows.catch(() => sourcesCache.delete(store));
+  return rows;
 }
 
 function scoreOf(row: Record<string, unknown>, mode: string): number {
@@ -107,11 +122,9 @@ export async function search(deps: RetrievalDeps, params: SearchParams): Promise
   } catch (err) {
     throw new RetrievalError(`the store cannot be read: ${(err as Error).message}`);
   }
-  const tableVersion = await table.version();
-  if (filter === null) return { hits: [], withheld: 0, tableVersion, timings: { embedMs: 0, policyMs: t1 - t0, storeMs: 0 } };
-  const vector = mode === 'fts' ? null : await deps.embedder.embedOne(params.query);
+  if (filter === null) return { hits: [], withheld: 0, tableVersion: await table.version(), timings: { embedMs: 0, policyMs: t1 - t0, storeMs: 0 } };
+  const [vector, tableVersion, sources] = await Promise.all([mode === 'fts' ? null : deps.embedder.embedOne(params.query), table.version(), loadSources(deps.store)]);
   const t2 = performance.now();
-  const sources = await loadSources(deps.store);
 
   const hits: Hit[] = [];
   const seen = new Set<string>();

@@ -31,6 +31,13 @@ export const searchTool = defineTool({
   async handler(args, { identity, run, core }) {
     const approvals = await core.liveApprovals(identity);
     const answer = await core.search(identity, approvals, args);
+    // Asking to narrow to classes or sources outside the task is pressure on the boundary (the
+    // answer is simply narrowed; the record says what was asked for).
+    const reach = core.reachableClasses(identity, approvals);
+    const outside = [
+      ...(args.classes ?? []).filter((c) => !reach.classes.includes(c)).map((c) => `class ${c}`),
+      ...(reach.sources === 'all' ? [] : (args.sources ?? []).filter((s) => !(reach.sources as string[]).includes(s)).map((s) => `source ${s}`)),
+    ];
     const results = answer.hits.map(({ rule: _rule, ...hit }) => hit);
     const received: ReceivedChunk[] = answer.hits.map((hit) => ({
       source: hit.citation.source,
@@ -60,6 +67,7 @@ export const searchTool = defineTool({
       withheld: answer.withheld,
       tableVersion: answer.tableVersion,
       timings: answer.timings,
+      boundaryPressure: outside.length > 0 ? { kind: 'out_of_scope' as const, detail: `search narrowed to ${outside.join(', ')}, outside this task` } : undefined,
     };
   },
 });
