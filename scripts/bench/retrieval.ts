@@ -117,7 +117,7 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
       aware.push(performance.now() - t);
       recallAware += result.hits.filter((h) => exact.has(h.chunkId)).length / k;
       t = performance.now();
-      const plain = await table.query().nearestTo(q).distanceType('cosine').nprobes(ANN.nprobes).refineFactor(ANN.refineFactor).limit(k).select(['chunk_id', '_distance']).toArray();
+      const plain = await table.query().nearestTo(q).distanceType('cosine').nprobes(ANN.nprobes).refineFactor(ANN.refineFactor).limit(k).toArray(); // same row shape as search returns
       unfiltered.push(performance.now() - t);
       const exactAll = exactTop(q, null);
       recallUnfiltered += plain.filter((r) => exactAll.has(String(r.chunk_id))).length / k;
