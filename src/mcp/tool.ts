@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RequestIdentity, Method } from '../identity/identity.js';
-import { SpanSchema, type CorePorts } from './ports.js';
+import { ChunkProvenanceRecordSchema } from '../audit/record.js';
+import type { CorePorts } from './ports.js';
 import type { RunState } from './run-state.js';
 
 /** Every tool takes the agent's stated reason; it goes to the audit record verbatim. */
@@ -10,18 +11,8 @@ export const ReasonSchema = z
   .min(3, 'say why you are making this call (3-500 characters)')
   .max(500, 'keep the reason under 500 characters');
 
-/** Provenance of one chunk given to the agent: what the audit record and the run's taint set keep. */
-export const ChunkProvenanceSchema = z.object({
-  source: z.string(),
-  doc_id: z.string(),
-  doc_version: z.string(),
-  ordinal: z.number().int(),
-  span: SpanSchema,
-  chunk_hash: z.string(),
-  data_class: z.string(),
-  score: z.number().nullable(),
-  rule: z.string(),
-});
+/** Provenance of one chunk given to the agent: the audit record's shape, one definition for both. */
+export const ChunkProvenanceSchema = ChunkProvenanceRecordSchema;
 export type ChunkProvenance = z.infer<typeof ChunkProvenanceSchema>;
 
 /** A chunk the run received, kept in the run state for release checks. */
