@@ -26,7 +26,7 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
   const rows: Row[] = [];
   const policy = await PolicyEngine.load(path.join(PACKAGE_ROOT, 'policy'));
   for (const dtype of ['fp32', 'q8'] as ModelDtype[]) {
-    const root = syntheticCorpus(opts.quick ? 8 : 40);
+    const root = syntheticCorpus(opts.quick ? 20 : 100);
     const embedder = await Embedder.load(defaultModelDir(PACKAGE_ROOT), dtype);
     // Raw embedding throughput on exactly the chunk texts ingest will embed.
     const texts: string[] = [];

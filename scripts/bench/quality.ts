@@ -73,6 +73,8 @@ export async function runQualityBench(opts: { quick: boolean; dataset?: string; 
     const store = await Store.open({ storeUri: path.join(root, 'store'), storageOptions: {}, readConsistencySeconds: 0 });
     const ingestOptions = { corporaDir: path.join(root, 'corpora'), store, embedder, knownClasses: new Set(policy.classes.map((c) => c.id)), directory: policy, commitEvery: 256, chunking: mode === 'one-chunk' ? { targetTokens: 1_000_000, overlapTokens: 0 } : undefined };
     const ingest = await ingestAll(ingestOptions);
+    const problems = ingest.sources.flatMap((src) => [src.error, ...src.skipped.map((k) => `${k.path}: ${k.reason}`)]).filter(Boolean);
+    if (problems.length > 0) throw new Error(`ingest of the dataset reported problems: ${problems.slice(0, 3).join('; ')}`);
     const identity = (human: string): RequestIdentity => ({ human, agent: 'audit-assistant', taskId: 'bench', purpose: 'quality', runId: 'bench', transport: 'cli', scope: {}, grantExpiresAt: new Date(Date.now() + 86_400_000).toISOString() });
     const vectors = new Map<string, Float32Array>();
     for (const q of queries) vectors.set(q._id, await embedder.embedOne(q.text));

@@ -5,7 +5,9 @@ import type { Skip } from './document.js';
 import type { CorpusManifest } from './manifest.js';
 import { MANIFEST_FILE } from './manifest.js';
 
+/** One document per file: 2 MB is already a book. A JSON Lines file holds many documents. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+export const MAX_JSONL_BYTES = 512 * 1024 * 1024;
 
 export interface DiscoveredFile {
   relPath: string;
@@ -45,8 +47,9 @@ export async function discoverFiles(sourceDir: string, manifest: CorpusManifest)
         }
       } else if (!stat.isFile()) continue;
       const info = await lstat(target);
-      if (info.size > MAX_FILE_BYTES) {
-        skips.push({ path: rel, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` });
+      const limit = rel.endsWith('.jsonl') ? MAX_JSONL_BYTES : MAX_FILE_BYTES;
+      if (info.size > limit) {
+        skips.push({ path: rel, reason: `larger than ${limit / 1024 / 1024} MB` });
         continue;
       }
       const bytes = await readFile(target);

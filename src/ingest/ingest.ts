@@ -227,11 +227,14 @@ export async function ingestAll(options: IngestOptions): Promise<IngestReport> {
       for (let i = 0; i < toEmbed.length; i += commitEvery) {
         const batch = toEmbed.slice(i, i + commitEvery);
         const now = new Date().toISOString();
+        // Embed the whole batch's chunks together: full model batches, not one small batch per document.
+        const chunked = batch.map((plan) => ({ plan, chunks: chunkDocument(plan.doc, embedder, options.chunking) }));
+        const vectors = await embedder.embed(chunked.flatMap(({ plan, chunks }) => chunks.map((c) => embeddingInput(plan.doc.title, c.heading, c.text))));
         const rows: ChunkRow[] = [];
-        for (const plan of batch) {
-          const chunks = chunkDocument(plan.doc, embedder, options.chunking);
-          const vectors = await embedder.embed(chunks.map((c) => embeddingInput(plan.doc.title, c.heading, c.text)));
-          rows.push(...rowsFor(plan, manifest.id, chunks, vectors, now));
+        let offset = 0;
+        for (const { plan, chunks } of chunked) {
+          rows.push(...rowsFor(plan, manifest.id, chunks, vectors.slice(offset, offset + chunks.length), now));
+          offset += chunks.length;
         }
         await replaceDocuments(store, batch.map((p) => p.doc.docId), rows);
         done += batch.length;
