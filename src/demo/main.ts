@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     say(`   before: ${before.filter((r) => r.data_class === 'telemetry').length} telemetry results`);
     const request = await alice.client.callTool({ name: 'request_access', arguments: { class: 'telemetry', reason: 'need the alert timeline to write the follow-up' } });
     const requestId = (request.structuredContent as { request_id: string }).request_id;
-    const approved = await runtime.governance.approve(requestId, { human: 'frank', auth: 'demo-script' }, 3600, (row) => runtime.policy.approversFor(row.target_id).has('frank'));
+    const approved = await runtime.governance.approve(requestId, { human: 'frank', auth: 'demo-script' }, 3600, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('frank'));
     await auditAdmin(config, { action: 'approval.approve', target: approved.task_id, actor: 'frank', actorAuth: 'demo-script', detail: { request: requestId, target: 'class:telemetry' } });
     const after = await alice.ask('INC-2041 checkout latency alert timeline p95');
     say(`   request ${requestId} approved by frank → after: ${after.filter((r) => r.data_class === 'telemetry').length} telemetry results, e.g. ${after.find((r) => r.data_class === 'telemetry')?.citation.doc_id ?? '-'}`);

@@ -34,7 +34,7 @@ export function buildCard(config: Config, policy: PolicyEngine, sources: SourceR
   const s = policy.server;
   const reviewAgeDays = Math.floor((now - Date.parse(s.last_review)) / 86_400_000);
   const gated = policy.classes.flatMap((c) => {
-    const approvers = [...policy.approversFor(c.id)];
+    const approvers = [...policy.approversFor('class', c.id)];
     const who = policy.knownHumans().filter((h) => policy.classAccess(h, c.id).access === 'approval');
     return approvers.length && who.length ? [`${c.id}: for ${who.join(', ')}; approved by ${approvers.join(', ')} (one task, time-boxed, never self-approved)`] : [];
   });

@@ -20,6 +20,8 @@ export const AuthoritySchema = z.object({
   denied: z.array(z.object({ id: z.string(), term: TermSchema })),
   /** null = every source (subject to the per-chunk agent check). */
   sources: z.array(z.string()).nullable(),
+  /** Approval-gated sources this task has no live approval for: excluded. */
+  gatedSources: z.array(z.string()),
 });
 export type Authority = z.infer<typeof AuthoritySchema>;
 
@@ -31,15 +33,13 @@ export interface Narrowing {
 const intersect = (a: string[] | null, b: string[] | undefined): string[] | null =>
   b === undefined ? a : a === null ? [...new Set(b)] : a.filter((x) => b.includes(x));
 
-function liveApprovalFor(approvals: Approval[], identity: RequestIdentity, classId: string, now: number): boolean {
-  return approvals.some(
-    (a) => a.taskId === identity.taskId && a.human === identity.human && a.target.kind === 'class' && a.target.id === classId && Date.parse(a.expiresAt) > now,
-  );
+function liveApprovalFor(approvals: Approval[], identity: RequestIdentity, kind: 'class' | 'source', id: string, now: number): boolean {
+  return approvals.some((a) => a.taskId === identity.taskId && a.human === identity.human && a.target.kind === kind && a.target.id === id && Date.parse(a.expiresAt) > now);
 }
 
 export function computeAuthority(engine: PolicyEngine, identity: RequestIdentity, approvals: Approval[], narrowing: Narrowing = {}, now = Date.now()): Authority {
   const principals = engine.humanPrincipals(identity.human);
-  const base = { human: identity.human, agent: identity.agent, principals, classes: [], withApproval: [], denied: [], sources: [] };
+  const base = { human: identity.human, agent: identity.agent, principals, classes: [], withApproval: [], denied: [], sources: [], gatedSources: [] };
   if (principals.length === 0 || !engine.isAgent(identity.agent)) return base;
 
   const classes: Authority['classes'] = [];
@@ -52,7 +52,7 @@ export function computeAuthority(engine: PolicyEngine, identity: RequestIdentity
     if (human.access === 'none') deny('human');
     else if (!engine.agentUses(identity.agent, 'class', id).allowed) deny('agent');
     else if (identity.scope.classes && !identity.scope.classes.includes(id)) deny('task');
-    else if (human.access === 'approval' && !liveApprovalFor(approvals, identity, id, now)) {
+    else if (human.access === 'approval' && !liveApprovalFor(approvals, identity, 'class', id, now)) {
       withApproval.push(id);
       deny('approval');
     } else if (narrowing.classes && !narrowing.classes.includes(id)) deny('narrowing');
@@ -61,7 +61,8 @@ export function computeAuthority(engine: PolicyEngine, identity: RequestIdentity
   let sources: string[] | null = engine.agentSourceList(identity.agent);
   sources = intersect(sources, identity.scope.sources);
   sources = intersect(sources, narrowing.sources);
-  return { ...base, classes, withApproval, denied, sources };
+  const gatedSources = engine.gatedSources(identity.human).filter((s) => !liveApprovalFor(approvals, identity, 'source', s, now));
+  return { ...base, classes, withApproval, denied, sources, gatedSources };
 }
 
 export interface ChunkLabels {
@@ -105,6 +106,7 @@ export function decideChunk(engine: PolicyEngine, identity: RequestIdentity, aut
   if ((identity.scope.classes && !identity.scope.classes.includes(dataClass)) || (identity.scope.sources && !identity.scope.sources.includes(source))) {
     return { allowed: false, deniedBy: 'task' };
   }
+  if (authority.gatedSources.includes(source)) return { allowed: false, deniedBy: 'approval' };
   if (!granted || (authority.sources !== null && !authority.sources.includes(source))) return { allowed: false, deniedBy: 'narrowing' };
   const principals = new Set(authority.principals);
   if (!aclSource.some((p) => principals.has(p))) return { allowed: false, deniedBy: 'acl_source' };

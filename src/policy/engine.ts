@@ -164,8 +164,17 @@ export class PolicyEngine {
     return new Set(this.knownHumans().filter((h) => this.classAccess(h, classId).access !== 'none'));
   }
 
-  approversFor(classId: string): Set<string> {
-    return new Set(this.knownHumans().filter((h) => this.decide(`user:${h}`, `class:${classId}`, 'approve').allowed));
+  approversFor(kind: 'class' | 'source', id: string): Set<string> {
+    return new Set(this.knownHumans().filter((h) => this.decide(`user:${h}`, `${kind}:${id}`, 'approve').allowed));
+  }
+
+  /**
+   * Sources this human may read only with an approval for the task (a `read_with_approval` rule on
+   * `source:<id>` that applies to them, and no `read` rule on it), on top of the class rules.
+   */
+  gatedSources(human: string): string[] {
+    const named = this.files.rules.filter((r) => r.ptype === 'p' && r.values[2] === 'read_with_approval' && r.values[1]!.startsWith('source:')).map((r) => r.values[1]!.slice('source:'.length));
+    return [...new Set(named)].filter((s) => this.decide(`user:${human}`, `source:${s}`, 'read_with_approval').allowed && !this.decide(`user:${human}`, `source:${s}`, 'read').allowed).sort();
   }
 
   /** What Casbin cannot check: references to unknown classes, empty groups, agents without a workflow. */

@@ -30,7 +30,7 @@ export async function listSources(deps: RetrievalDeps, params: { identity: Reque
     if (!row.acl_source.some((p) => principals.has(p))) continue;
     if (!deps.policy.agentUses(identity.agent, 'source', row.source).allowed) continue;
     if (identity.scope.sources && !identity.scope.sources.includes(row.source)) continue;
-    const approval = approvals.find((a) => a.taskId === identity.taskId && a.target.kind === 'class' && a.target.id === row.data_class);
+    const approval = approvals.find((a) => a.taskId === identity.taskId && ((a.target.kind === 'class' && a.target.id === row.data_class) || (a.target.kind === 'source' && a.target.id === row.source)));
     listings.push({
       source: row.source,
       title: row.title,
@@ -38,7 +38,7 @@ export async function listSources(deps: RetrievalDeps, params: { identity: Reque
       owner: row.owner,
       freshness: describeFreshness(row),
       stale: sourceIsStale(row),
-      needsApproval: gated,
+      needsApproval: gated || authority.gatedSources.includes(row.source),
       approvedUntil: approval?.expiresAt ?? null,
     });
   }

@@ -15,6 +15,7 @@ export function permissionFilter(authority: Authority): string | null {
     `array_has_any(acl_doc, ${sqlStringArray(authority.principals)})`,
   ];
   if (authority.sources !== null) clauses.push(`source IN ${sqlStringList(authority.sources)}`);
+  if (authority.gatedSources.length > 0) clauses.push(`source NOT IN ${sqlStringList(authority.gatedSources)}`);
   return clauses.map((c) => `(${c})`).join(' AND ');
 }
 

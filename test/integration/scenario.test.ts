@@ -28,7 +28,7 @@ async function reachOf(human: string, agentId: string) {
 async function approve(agent: Agent, cls: string, approver: string) {
   const req = await agent.call('request_access', { class: cls, reason: `need ${cls} for this task` });
   const id = (req.structuredContent as { request_id: string }).request_id;
-  await runtime.governance.approve(id, { human: approver, auth: 'test' }, 3600, (row) => runtime.policy.approversFor(row.target_id).has(approver));
+  await runtime.governance.approve(id, { human: approver, auth: 'test' }, 3600, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has(approver));
   return id;
 }
 
@@ -61,7 +61,7 @@ describe('SCENARIO.md: what must hold', () => {
     const req = await frank.call('request_access', { class: 'security', reason: 'curious' });
     const id = (req.structuredContent as { request_id: string }).request_id;
     await expect(runtime.governance.approve(id, { human: 'frank', auth: 'test' }, 60, () => true)).rejects.toThrow(/own request/);
-    await expect(runtime.governance.approve(id, { human: 'dan', auth: 'test' }, 60, (row) => runtime.policy.approversFor(row.target_id).has('dan'))).rejects.toThrow(/not an approver/);
+    await expect(runtime.governance.approve(id, { human: 'dan', auth: 'test' }, 60, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('dan'))).rejects.toThrow(/not an approver/);
     await frank.close();
   });
 

@@ -22,7 +22,7 @@ const HOSTILE = [
 ];
 
 function authority(values: Partial<Authority>): Authority {
-  return { human: 'h', agent: 'a', principals: ['user:h'], classes: [{ id: 'internal', via: 'read' }], withApproval: [], denied: [], sources: null, ...values };
+  return { human: 'h', agent: 'a', principals: ['user:h'], classes: [{ id: 'internal', via: 'read' }], withApproval: [], denied: [], sources: null, gatedSources: [], ...values };
 }
 
 describe('the permission filter cannot be injected', () => {

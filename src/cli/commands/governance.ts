@@ -105,7 +105,7 @@ export function registerGovernance(program: Command): void {
       const policy = await PolicyEngine.load(config.policyDir);
       const gov = await governance(config);
       try {
-        const row = await gov.approve(id, approver, parseTtlSeconds(opts.ttl), (r) => r.target_kind === 'class' && policy.approversFor(r.target_id).has(approver.human));
+        const row = await gov.approve(id, approver, parseTtlSeconds(opts.ttl), (r) => policy.approversFor(r.target_kind, r.target_id).has(approver.human));
         await auditAdmin(config, { action: 'approval.approve', target: row.task_id, actor: approver.human, actorAuth: approver.auth, detail: { request: id, human: row.human, target: `${row.target_kind}:${row.target_id}`, expires_at: row.expires_at } });
         process.stdout.write(`approved ${id}: ${row.human} may read ${row.target_kind} ${row.target_id} for task ${row.task_id} until ${row.expires_at}\n`);
       } catch (err) {

@@ -1,0 +1,32 @@
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectAgent, sampleRuntime, tempWorld, type SearchResults } from '../helpers/world.js';
+
+describe('approval gates on a single source (policy/approvals.csv: source:<id>)', () => {
+  it('hides a gated source until its approver approves it for this task; nobody else can approve', async () => {
+    const config = tempWorld();
+    appendFileSync(path.join(config.policyDir, 'approvals.csv'), '\np, group:engineering, source:postmortems, read_with_approval, allow\np, user:carol, source:postmortems, approve, allow\n');
+    const runtime = await sampleRuntime(config);
+    const alice = await connectAgent(runtime, 'alice', 'claude-code');
+    const docs = async () => new Set(((await alice.call('search', { query: 'INC-2041 postmortem', k: 50, mode: 'vector' })).structuredContent as unknown as SearchResults).results.map((r) => r.citation.source));
+    expect((await docs()).has('postmortems')).toBe(false);
+    expect((await docs()).has('eng-docs')).toBe(true);
+    const listed = (await alice.call('list_sources', {})).structuredContent as { sources: { source: string; needs_approval: boolean }[] };
+    expect(listed.sources.find((s) => s.source === 'postmortems')?.needs_approval).toBe(true);
+    expect((await alice.call('fetch', { id: 'postmortems/inc-2041-postmortem.md' })).isError).toBe(true);
+
+    const req = await alice.call('request_access', { source: 'postmortems', reason: 'need the root cause' });
+    const id = (req.structuredContent as { request_id: string }).request_id;
+    const may = (human: string) => (row: { target_kind: 'class' | 'source'; target_id: string }) => runtime.policy.approversFor(row.target_kind, row.target_id).has(human);
+    await expect(runtime.governance.approve(id, { human: 'frank', auth: 'test' }, 600, may('frank'))).rejects.toThrow(/not an approver/);
+    await runtime.governance.approve(id, { human: 'carol', auth: 'test' }, 600, may('carol'));
+    expect((await docs()).has('postmortems')).toBe(true);
+    expect((await alice.call('fetch', { id: 'postmortems/inc-2041-postmortem.md' })).isError).toBeFalsy();
+
+    const otherTask = await connectAgent(runtime, 'alice', 'claude-code');
+    expect((await otherTask.call('fetch', { id: 'postmortems/inc-2041-postmortem.md' })).isError).toBe(true);
+    await Promise.all([alice.close(), otherTask.close()]);
+    await runtime.close();
+  });
+});
