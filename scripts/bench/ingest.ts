@@ -10,14 +10,19 @@ import { PolicyEngine } from '../../src/policy/engine.js';
 import { Store } from '../../src/store/store.js';
 import { report, round, rssMb, type Row } from './report.js';
 
-/** A corpus of realistic length: the sample Markdown documents repeated under new names. */
+/** One source of realistic documents: the sample engineering docs, copied under new names. */
 function syntheticCorpus(copies: number): string {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-ingest-'));
-  for (let i = 0; i < copies; i++) {
-    const dir = path.join(root, 'corpora', `eng-${i}`);
-    cpSync(path.join(PACKAGE_ROOT, 'corpora/eng-docs'), dir, { recursive: true });
-    const manifest = path.join(dir, 'corpus.yaml');
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('id: eng-docs', `id: eng-${i}`));
+  const dir = path.join(root, 'corpora', 'eng-bench');
+  cpSync(path.join(PACKAGE_ROOT, 'corpora/eng-docs'), dir, { recursive: true });
+  const manifest = path.join(dir, 'corpus.yaml');
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('id: eng-docs', 'id: eng-bench'));
+  const originals = readdirSync(dir).filter((n) => n.endsWith('.md'));
+  for (let i = 1; i < copies; i++) {
+    for (const name of originals) {
+      // A distinct first line per copy, so every copy is a new document version.
+      writeFileSync(path.join(dir, `${i}-${name}`), readFileSync(path.join(dir, name), 'utf8').replace(/^(# .*)$/m, `$1 (copy ${i})`));
+    }
   }
   return root;
 }
@@ -26,7 +31,7 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
   const rows: Row[] = [];
   const policy = await PolicyEngine.load(path.join(PACKAGE_ROOT, 'policy'));
   for (const dtype of ['fp32', 'q8'] as ModelDtype[]) {
-    const root = syntheticCorpus(opts.quick ? 20 : 100);
+    const root = syntheticCorpus(opts.quick ? 30 : 150);
     const embedder = await Embedder.load(defaultModelDir(PACKAGE_ROOT), dtype);
     // Raw embedding throughput on exactly the chunk texts ingest will embed.
     const texts: string[] = [];
