@@ -30,3 +30,23 @@ describe('approval gates on a single source (policy/approvals.csv: source:<id>)'
     await runtime.close();
   });
 });
+
+describe('check_release through the MCP tool', () => {
+  it('catches a draft quoting a customer chunk when the destination is public', async () => {
+    const config = tempWorld();
+    // No sample agent has both customer data and check_release; give audit-assistant the method.
+    appendFileSync(path.join(config.policyDir, 'agents.csv'), '\np, agent:audit-assistant, method:check_release, call, allow\n');
+    const runtime = await sampleRuntime(config);
+    const carol = await connectAgent(runtime, 'carol', 'audit-assistant');
+    const req = await carol.call('request_access', { class: 'customer', reason: 'review affected merchants' });
+    await runtime.governance.approve((req.structuredContent as { request_id: string }).request_id, { human: 'bob', auth: 'test' }, 600, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('bob'));
+    const hits = (await carol.call('search', { query: 'Fjordline asks whether their account was breached', k: 3 })).structuredContent as unknown as SearchResults;
+    const ticket = hits.results.find((r) => r.data_class === 'customer')!;
+    const verdict = (await carol.call('check_release', { destination_class: 'public', draft: `Public update: ${ticket.text.slice(0, 240)}` })).structuredContent as { allowed: boolean; blocking_classes: string[]; quoted: { doc_id: string }[] };
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.blocking_classes).toContain('customer');
+    expect(verdict.quoted[0]?.doc_id).toBe(ticket.citation.doc_id);
+    await carol.close();
+    await runtime.close();
+  });
+});
