@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runAuditBench } from './audit.js';
 import { runIngestBench } from './ingest.js';
 import { runKillSwitchBench } from './killswitch.js';
+import { runMcpHttpBench } from './mcp-http.js';
 import { runQualityBench } from './quality.js';
 import { runRetrievalBench } from './retrieval.js';
 
@@ -12,6 +13,7 @@ const BENCHES = {
   retrieval: (o: Options) => runRetrievalBench(o),
   quality: (o: Options) => runQualityBench(o),
   audit: (o: Options) => runAuditBench(o),
+  'mcp-http': (o: Options) => runMcpHttpBench(o),
   killswitch: (o: Options) => runKillSwitchBench(o),
 } as const;
 

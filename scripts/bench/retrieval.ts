@@ -143,9 +143,9 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
       'p50 post-filter ms': p50(post),
     });
   }
-  // Casbin cost per request: the authority plus 10 per-chunk re-checks, with 100 and 10k policy lines.
+  // Casbin cost per request: the authority plus 10 per-chunk re-checks, with 100, 10k and 100k policy lines.
   // Cold = the first request after loading the policy; warm = later requests (decisions are memoised).
-  for (const lines of [100, 10_000]) {
+  for (const lines of [100, 10_000, 100_000]) {
     const big = await PolicyEngine.load(await policyDir(lines));
     const once = () => {
       const id = identity();
