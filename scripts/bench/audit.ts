@@ -18,14 +18,14 @@ const NO_AUDIT: AuditPort = { recordCall: async () => undefined, recordRun: asyn
 const QUERIES = ['INC-2041 root cause', 'config push canary latency gate', 'API key rotation', 'log redaction filter', 'checkout p95 latency'];
 
 /** Search throughput through the MCP pipeline with the audit log on vs off, same run, same data. */
-export async function runAuditBench(opts: { quick: boolean }): Promise<Row[]> {
+export async function runAuditBench(opts: { quick: boolean; seconds?: number }): Promise<Row[]> {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-audit-'));
   for (const dir of ['corpora', 'policy']) cpSync(path.join(PACKAGE_ROOT, dir), path.join(root, dir), { recursive: true });
   const config = loadConfig({ cwd: root, env: {} });
   const runtime = await openRuntime(config);
   await ingestAll({ corporaDir: config.corporaDir, store: runtime.store, embedder: runtime.embedder, knownClasses: new Set(runtime.policy.classes.map((c) => c.id)), directory: runtime.policy });
   const key = await loadOrCreateSigningKey(config.keysDir);
-  const seconds = opts.quick ? 6 : 20;
+  const seconds = opts.seconds ?? (opts.quick ? 6 : 20);
   const rows: Row[] = [];
   // Warm-up round (JIT, model and store caches), not reported; then alternating off/on rounds.
   const plan: [number, boolean, boolean][] = [[8, true, false]];

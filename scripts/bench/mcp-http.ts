@@ -21,7 +21,7 @@ const PEOPLE: [string, string][] = [['alice', 'claude-code'], ['bob', 'support-a
  * concurrent clients for a bounded time. The split comes from each call's audit record (embedding,
  * policy, store) and the client-observed latency (the rest: audit fsync, MCP and HTTP).
  */
-export async function runMcpHttpBench(opts: { quick: boolean }): Promise<Row[]> {
+export async function runMcpHttpBench(opts: { quick: boolean; seconds?: number }): Promise<Row[]> {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-http-'));
   for (const dir of ['corpora', 'policy']) cpSync(path.join(PACKAGE_ROOT, dir), path.join(root, dir), { recursive: true });
   const config = { ...loadConfig({ cwd: root, env: {} }), httpPort: 0 };
@@ -32,7 +32,7 @@ export async function runMcpHttpBench(opts: { quick: boolean }): Promise<Row[]> 
   const address = server.address();
   const url = new URL(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${mcpPath(config.resource)}`);
   const key = await loadOrCreateSigningKey(config.keysDir);
-  const seconds = opts.quick ? 8 : 30;
+  const seconds = opts.seconds ?? (opts.quick ? 8 : 30);
   const rows: Row[] = [];
   for (const clients of [1, 8, 32]) {
     const latencies: number[] = [];

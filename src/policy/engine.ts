@@ -22,6 +22,7 @@ export class PolicyEngine {
   private readonly classById: Map<string, ClassInfo>;
   /** The policy is immutable once loaded, so every decision can be remembered (Casbin is O(lines) per call). */
   private readonly decisions = new Map<string, Decision>();
+  private readonly memo = new Map<string, unknown>();
 
   private constructor(
     private readonly enforcer: Enforcer,
@@ -99,7 +100,13 @@ export class PolicyEngine {
   /** ACL principals that match this human: `*`, `user:<id>` and every group they belong to. */
   humanPrincipals(human: string): string[] {
     if (!this.isHuman(human)) return [];
-    return ['*', ...[...this.subjects(`user:${human}`)].sort()];
+    return this.remember(`principals|${human}`, () => ['*', ...[...this.subjects(`user:${human}`)].sort()]);
+  }
+
+  /** Answers derived from the (immutable) policy are computed once; callers must not mutate them. */
+  private remember<T>(key: string, compute: () => T): T {
+    if (!this.memo.has(key)) this.memo.set(key, compute());
+    return this.memo.get(key) as T;
   }
 
   /** Humans an ACL principal stands for. */
@@ -138,6 +145,10 @@ export class PolicyEngine {
    * (`source:*` or a pattern) makes the set open-ended (the per-chunk Casbin check still applies).
    */
   agentSourceList(agent: string): string[] | null {
+    return this.remember(`sources|${agent}`, () => this.compileAgentSources(agent));
+  }
+
+  private compileAgentSources(agent: string): string[] | null {
     const objects = this.files.rules
       .filter((r) => r.ptype === 'p' && r.values[0] === `agent:${agent}` && r.values[2] === 'use' && r.values[3] === 'allow' && r.values[1]!.startsWith('source:'))
       .map((r) => r.values[1]!.slice('source:'.length));
@@ -173,6 +184,10 @@ export class PolicyEngine {
    * `source:<id>` that applies to them, and no `read` rule on it), on top of the class rules.
    */
   gatedSources(human: string): string[] {
+    return this.remember(`gated|${human}`, () => this.compileGatedSources(human));
+  }
+
+  private compileGatedSources(human: string): string[] {
     const named = this.files.rules.filter((r) => r.ptype === 'p' && r.values[2] === 'read_with_approval' && r.values[1]!.startsWith('source:')).map((r) => r.values[1]!.slice('source:'.length));
     return [...new Set(named)].filter((s) => this.decide(`user:${human}`, `source:${s}`, 'read_with_approval').allowed && !this.decide(`user:${human}`, `source:${s}`, 'read').allowed).sort();
   }
