@@ -34,6 +34,7 @@ export async function runMcpHttpBench(opts: { quick: boolean; seconds?: number }
   const key = await loadOrCreateSigningKey(config.keysDir);
   const seconds = opts.seconds ?? (opts.quick ? 8 : 30);
   const rows: Row[] = [];
+  const errorSamples = new Set<string>();
   for (const clients of [1, 8, 32]) {
     const latencies: number[] = [];
     const started = new Date().toISOString();
@@ -50,8 +51,9 @@ export async function runMcpHttpBench(opts: { quick: boolean; seconds?: number }
           try {
             await client.callTool({ name: 'search', arguments: { query: QUERIES[i % QUERIES.length], k: 5, reason: 'bench' } });
             latencies.push(performance.now() - t);
-          } catch {
+          } catch (err) {
             errors++;
+            if (errorSamples.size < 5) errorSamples.add((err as Error).message.slice(0, 200));
           }
         }
         await client.close();
@@ -82,6 +84,7 @@ export async function runMcpHttpBench(opts: { quick: boolean; seconds?: number }
   report('mcp-http', 'End to end: SDK clients over Streamable HTTP on 127.0.0.1 (search, k=5, sample corpora)', rows, [
     'Split: embed/policy/store are the server-side means from each call\'s audit record; the last column is the client-observed mean minus the server-side latency (audit fsync, MCP framing, HTTP).',
     'ONNX embedding and LanceDB share the 2 cores, so beyond a few clients latency grows with the queue while throughput saturates.',
+    ...[...errorSamples].map((e) => `error: ${e}`),
   ]);
   return rows;
 }
