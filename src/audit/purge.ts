@@ -1,7 +1,9 @@
 import { renameSync, writeFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import type { Store } from '../store/store.js';
 import { recordHash } from './canonical.js';
 import { AUDIT_STREAM_TAG } from './log.js';
-import { readAuditFiles } from './reader.js';
+import { collectAuditFiles, readAuditFiles } from './reader.js';
+import { AuditSegments } from './segments.js';
 
 export interface PurgeResult {
   file: string;
@@ -10,43 +12,58 @@ export interface PurgeResult {
 }
 
 /**
- * Retention: drops records older than the cutoff from each replica file and puts a checkpoint in
- * their place that anchors the chain (the hash and sequence of the last removed record), so
- * `audit verify` still proves the rest intact. Files are replaced atomically (write, fsync, rename).
- * Run it while no server appends to the same files (see docs/auditing.md).
+ * Drops records older than the cutoff from one replica's chain and puts a checkpoint in their place
+ * that anchors the chain (the hash and sequence of the last removed record), so `audit verify` still
+ * proves the rest intact.
  */
-export async function purgeAudit(auditDir: string, cutoff: Date): Promise<PurgeResult[]> {
+function purgeLines(lines: string[], cutoff: Date): { lines: string[]; removed: number } {
+  const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const isExpired = (r: Record<string, unknown>) => r.kind !== 'checkpoint' && String(r.ts) < cutoff.toISOString();
+  const lastExpiredIndex = records.findLastIndex(isExpired);
+  if (lastExpiredIndex < 0) return { lines, removed: 0 };
+  const last = records[lastExpiredIndex]!;
+  const priorCheckpoint = records[0]?.kind === 'checkpoint' ? Number(records[0].removed_count) : 0;
+  const checkpoint: Record<string, unknown> = {
+    log: AUDIT_STREAM_TAG,
+    kind: 'checkpoint',
+    removed_through_seq: last.seq,
+    removed_count: priorCheckpoint + records.filter(isExpired).length,
+    anchor_hash: last.hash,
+    seq: last.seq,
+    ts: new Date().toISOString(),
+    replica: last.replica,
+    prev_hash: last.hash,
+  };
+  checkpoint.hash = recordHash(checkpoint);
+  return { lines: [JSON.stringify(checkpoint), ...lines.slice(lastExpiredIndex + 1)], removed: lastExpiredIndex + 1 };
+}
+
+/**
+ * Retention over the local audit folder (files replaced atomically: write, fsync, rename) and, given a
+ * store, over every replica's shipped segments. Run it while no server appends (docs/auditing.md).
+ */
+export async function purgeAudit(auditDir: string, cutoff: Date, store?: Store): Promise<PurgeResult[]> {
   const results: PurgeResult[] = [];
   for (const file of await readAuditFiles(auditDir)) {
-    const records = file.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const expired = records.filter((r) => r.kind !== 'checkpoint' && String(r.ts) < cutoff.toISOString());
-    const lastExpiredIndex = records.findLastIndex((r) => r.kind !== 'checkpoint' && String(r.ts) < cutoff.toISOString());
-    if (expired.length === 0 || lastExpiredIndex < 0) {
-      results.push({ file: file.file, removed: 0, kept: records.length });
-      continue;
+    const purged = purgeLines(file.lines, cutoff);
+    if (purged.removed > 0) {
+      const temp = `${file.file}.purge-${process.pid}`;
+      writeFileSync(temp, purged.lines.join('\n') + '\n');
+      const fd = openSync(temp, 'r+');
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(temp, file.file);
     }
-    const last = records[lastExpiredIndex]!;
-    const priorCheckpoint = records[0]?.kind === 'checkpoint' ? Number(records[0].removed_count) : 0;
-    const checkpoint: Record<string, unknown> = {
-      log: AUDIT_STREAM_TAG,
-      kind: 'checkpoint',
-      removed_through_seq: last.seq,
-      removed_count: priorCheckpoint + expired.length,
-      anchor_hash: last.hash,
-      seq: last.seq,
-      ts: new Date().toISOString(),
-      replica: last.replica,
-      prev_hash: last.hash,
-    };
-    checkpoint.hash = recordHash(checkpoint);
-    const kept = records.slice(lastExpiredIndex + 1);
-    const temp = `${file.file}.purge-${process.pid}`;
-    writeFileSync(temp, [checkpoint, ...kept].map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const fd = openSync(temp, 'r+');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(temp, file.file);
-    results.push({ file: file.file, removed: lastExpiredIndex + 1, kept: kept.length });
+    results.push({ file: file.file, removed: purged.removed, kept: purged.lines.length });
+  }
+  const segments = store ? await AuditSegments.openIfPresent(store) : null;
+  if (store && segments) {
+    // The merged view already hides what the local checkpoints removed; purge the rest and rewrite.
+    for (const file of await collectAuditFiles(auditDir, store)) {
+      const purged = purgeLines(file.lines, cutoff);
+      await segments.replace(file.replica, purged.lines);
+      results.push({ file: `store:${file.replica}`, removed: purged.removed, kept: purged.lines.length });
+    }
   }
   return results;
 }

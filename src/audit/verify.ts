@@ -1,9 +1,11 @@
-import path from 'node:path';
 import { recordHash } from './canonical.js';
-import { readAuditFiles } from './reader.js';
+import type { Store } from '../store/store.js';
+import { collectAuditFiles } from './reader.js';
 import { GENESIS_HASH } from './record.js';
 
 export interface ReplicaVerification {
+  replica: string;
+  /** Where its lines were read: local file, store segments, or both. */
   file: string;
   records: number;
   ok: boolean;
@@ -17,9 +19,9 @@ export interface ReplicaVerification {
  * must equal the previous record's hash, and sequence numbers must have no gaps. A purge checkpoint
  * is a legitimate start of chain.
  */
-export async function verifyAudit(auditDir: string): Promise<ReplicaVerification[]> {
+export async function verifyAudit(auditDir: string, store?: Store): Promise<ReplicaVerification[]> {
   const results: ReplicaVerification[] = [];
-  for (const file of await readAuditFiles(auditDir)) {
+  for (const file of await collectAuditFiles(auditDir, store)) {
     let prevHash = GENESIS_HASH;
     let prevSeq = 0;
     let problem: ReplicaVerification['problem'] = null;
@@ -53,7 +55,7 @@ export async function verifyAudit(auditDir: string): Promise<ReplicaVerification
       count++;
     }
     if (!problem && file.tornTail) problem = { line: file.lines.length + 1, seq: null, what: `torn final line (${file.tornTail.length} bytes without a newline: an interrupted write; reopening the log repairs it)` };
-    results.push({ file: path.basename(file.file), records: count, ok: problem === null, problem, tornTail: Boolean(file.tornTail) });
+    results.push({ replica: file.replica, file: file.file, records: count, ok: problem === null, problem, tornTail: Boolean(file.tornTail) });
   }
   return results;
 }

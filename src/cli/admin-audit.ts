@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Config } from '../config/config.js';
 import { AuditLog } from '../audit/log.js';
+import { AuditShipper } from '../audit/shipper.js';
+import { Store } from '../store/store.js';
 
 /** Who ran an admin command: the local OS user (whoever can write the store and read the keys). */
 export function osActor(): string {
@@ -21,5 +23,12 @@ export async function auditAdmin(
     await log.append({ kind: 'admin', actor: event.actor ?? osActor(), actor_auth: event.actorAuth ?? 'os-user', action: event.action, target: event.target, detail: event.detail });
   } finally {
     await log.close();
+  }
+  // Admin actions on any machine reach the shared store at once, beside the replicas' chains.
+  const store = await Store.open(config);
+  try {
+    await (await AuditShipper.start(store, log, 0)).stop();
+  } finally {
+    store.close();
   }
 }

@@ -41,6 +41,7 @@ export const ConfigSchema = z
       .array(z.object({ issuer: z.string().min(1), jwksUri: z.url(), scopeClaim: z.string().default('clearance') }))
       .default([]),
     redactQueries: z.boolean().default(false),
+    auditShipSeconds: z.number().min(0).max(3600).default(5),
     replicaId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" only').default('local'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -68,11 +69,12 @@ export const ENV_KEYS = {
   CLEARANCE_READ_CONSISTENCY_SECONDS: 'readConsistencySeconds',
   CLEARANCE_REDACT_QUERIES: 'redactQueries',
   CLEARANCE_REPLICA_ID: 'replicaId',
+  CLEARANCE_AUDIT_SHIP_SECONDS: 'auditShipSeconds',
   CLEARANCE_LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof Config>;
 
 const PATH_KEYS = ['home', 'storeUri', 'policyDir', 'corporaDir', 'auditDir', 'keysDir', 'modelDir'] as const;
-const NUMBER_KEYS = new Set<keyof Config>(['httpPort', 'readConsistencySeconds']);
+const NUMBER_KEYS = new Set<keyof Config>(['httpPort', 'readConsistencySeconds', 'auditShipSeconds']);
 const BOOLEAN_KEYS = new Set<keyof Config>(['redactQueries']);
 
 export class ConfigError extends Error {

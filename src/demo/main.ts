@@ -97,7 +97,7 @@ async function main(): Promise<void> {
 
     const verification = await verifyAudit(config.auditDir);
     say(`\n4. Every call above is in the hash-chained audit log: ${config.auditDir}`);
-    say(`   audit verify: ${verification.map((v) => `${v.file} ${v.ok ? 'ok' : 'BROKEN'} (${v.records} records)`).join(', ')}`);
+    say(`   audit verify: ${verification.map((v) => `${v.replica} ${v.ok ? 'ok' : 'BROKEN'} (${v.records} records)`).join(', ')}`);
     say(`   reconstruct alice's approval run:  npx clearance trace ${runs.at(-1)}`);
     say(`   its review packet:                 npx clearance packet ${runs.at(-1)}`);
     say(`   who received the postmortem:       npx clearance who-read postmortems/inc-2041-postmortem.md`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import { parseDurationMs } from '../config/duration.js';
@@ -79,17 +79,43 @@ export async function mintGrant(
   };
 }
 
-/** Verifies grants from Clearance's own key and from configured external issuers (by JWKS). */
+/** How often an unknown `kid` may trigger a re-read of the published keys. */
+const KEY_REFRESH_MS = 1_000;
+
+/**
+ * Verifies grants from Clearance's own issuer (this process's key, or any key published in the shared
+ * store by another admin machine) and from configured external issuers (by JWKS).
+ */
 export class GrantVerifier {
   private readonly remote = new Map<string, { jwks: ReturnType<typeof createRemoteJWKSet>; scopeClaim: string }>();
+  private readonly ownKeys = new Map<string, CryptoKey>();
+  private refreshedAt = 0;
+  private readonly localKid: string;
 
   constructor(
-    private readonly key: SigningKey,
+    key: SigningKey,
     private readonly config: Pick<Config, 'issuer' | 'resource' | 'externalIssuers'>,
+    private readonly publishedKeys: () => Promise<JWK[]> = async () => [],
   ) {
+    this.localKid = key.kid;
+    this.ownKeys.set(key.kid, key.publicKey);
     for (const issuer of config.externalIssuers) {
       this.remote.set(issuer.issuer, { jwks: createRemoteJWKSet(new URL(issuer.jwksUri)), scopeClaim: issuer.scopeClaim });
     }
+  }
+
+  private async ownKey(header: JWTHeaderParameters): Promise<CryptoKey> {
+    // A token without a kid can only mean this process's own key.
+    const kid = header.kid ?? this.localKid;
+    if (!this.ownKeys.has(kid) && Date.now() - this.refreshedAt > KEY_REFRESH_MS) {
+      this.refreshedAt = Date.now();
+      for (const jwk of await this.publishedKeys()) {
+        if (jwk.kid && !this.ownKeys.has(jwk.kid)) this.ownKeys.set(jwk.kid, (await importJWK(jwk, 'EdDSA')) as CryptoKey);
+      }
+    }
+    const key = this.ownKeys.get(kid);
+    if (!key) throw new GrantError(`token key "${kid}" is not a published Clearance key`);
+    return key;
   }
 
   async verify(token: string): Promise<TaskGrant> {
@@ -108,9 +134,10 @@ export class GrantVerifier {
         clockTolerance: 5,
       };
       payload = own
-        ? (await jwtVerify(token, this.key.publicKey, options)).payload
+        ? (await jwtVerify(token, (header: JWTHeaderParameters) => this.ownKey(header), options)).payload
         : (await jwtVerify(token, external!.jwks, options)).payload;
     } catch (err) {
+      if (err instanceof GrantError) throw err;
       throw new GrantError(describeJoseError(err));
     }
     const base = GrantPayloadSchema.safeParse(payload);

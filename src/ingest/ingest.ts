@@ -6,6 +6,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { assertStoreModel } from '../embed/model-guard.js';
 import { sqlString, sqlStringList } from '../store/sql.js';
 import type { ChunkRow } from '../store/schema.js';
+import { WriterLease } from '../store/lease.js';
 import type { Store } from '../store/store.js';
 import { chunkDocument, type ChunkOptions } from './chunker.js';
 import { discoverFiles } from './discover.js';
@@ -64,6 +65,8 @@ export interface IngestOptions {
   /** Chunk sizes (default: ~180 tokens with 40 overlap); a huge target gives one chunk per document. */
   chunking?: ChunkOptions;
   onProgress?: (progress: IngestProgress) => void;
+  /** How long to queue behind another ingest holding the store's writer lease (default: fail at once). */
+  leaseWaitMs?: number;
 }
 
 interface ExistingDoc {
@@ -158,7 +161,18 @@ function rowsFor(plan: PlannedDoc, source: string, chunks: ReturnType<typeof chu
  * their vectors; removed documents and sources are deleted. A crash between commits leaves every
  * document either fully old or fully new, and a re-run finishes the job.
  */
+/** Ingests under the store's writer lease: one ingest at a time per store, whichever machine runs it. */
 export async function ingestAll(options: IngestOptions): Promise<IngestReport> {
+  if (options.dryRun) return ingestUnderLease(options);
+  const lease = await WriterLease.acquire(options.store, 'ingest', { waitMs: options.leaseWaitMs, label: 'clearance ingest' });
+  try {
+    return await ingestUnderLease(options);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function ingestUnderLease(options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
   const { store, embedder, corporaDir } = options;
   const dryRun = options.dryRun ?? false;

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import { AuditLog } from '../audit/log.js';
+import { AuditShipper } from '../audit/shipper.js';
 import type { CallEvent, RunEvent } from '../audit/record.js';
 import { Embedder } from '../embed/embedder.js';
 import { assertStoreModel } from '../embed/model-guard.js';
@@ -8,6 +9,7 @@ import { checkRelease } from '../governance/release.js';
 import { KillSwitchWatcher } from '../governance/watcher.js';
 import { GrantVerifier, type TaskGrant } from '../identity/grant.js';
 import type { RequestIdentity } from '../identity/identity.js';
+import { publishedVerificationKeys } from '../identity/key-registry.js';
 import { loadOrCreateSigningKey } from '../identity/keys.js';
 import { computeAuthority } from '../policy/authority.js';
 import { PolicyEngine } from '../policy/engine.js';
@@ -53,7 +55,9 @@ export async function openRuntime(config: Config, options: { replicaId?: string 
   const watcher = new KillSwitchWatcher(governance);
   await watcher.start();
   const auditLog = AuditLog.open({ auditDir: config.auditDir, replicaId: options.replicaId ?? config.replicaId });
-  const verifier = new GrantVerifier(await loadOrCreateSigningKey(config.keysDir), config);
+  const shipper = await AuditShipper.start(store, auditLog, config.auditShipSeconds * 1000);
+  // Grants minted on any admin machine verify here through the keys published in the shared store.
+  const verifier = new GrantVerifier(await loadOrCreateSigningKey(config.keysDir), config, () => publishedVerificationKeys(store));
   const retrieval = { store, embedder, policy };
 
   const core: CorePorts = {
@@ -190,6 +194,7 @@ export async function openRuntime(config: Config, options: { replicaId?: string 
     async close() {
       watcher.stop();
       await auditLog.close();
+      await shipper.stop();
       await embedder.dispose();
       store.close();
     },

@@ -39,13 +39,27 @@ export class Store {
     }
   }
 
+  /**
+   * Opens a table by name, or null if it does not exist. Probing with openTable rather than listing
+   * table names: some S3-compatible stores answer prefix listings incompletely.
+   */
+  async tryOpen(name: string): Promise<lancedb.Table | null> {
+    try {
+      return await this.db.openTable(name);
+    } catch (err) {
+      if (/not found|does not exist|was not found/i.test((err as Error).message)) return null;
+      throw new StoreError(`cannot read table "${name}" in the store at ${this.uri}: ${(err as Error).message}`);
+    }
+  }
+
   async hasTable(name: string): Promise<boolean> {
-    return (await this.db.tableNames()).includes(name);
+    return (await this.tryOpen(name)) !== null;
   }
 
   /** Opens a table, creating it empty with `schema` if it does not exist yet. */
   async openOrCreate(name: string, schema: Schema): Promise<lancedb.Table> {
-    if (await this.hasTable(name)) return this.db.openTable(name);
+    const existing = await this.tryOpen(name);
+    if (existing) return existing;
     try {
       return await this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
     } catch {
@@ -56,10 +70,9 @@ export class Store {
 
   /** Opens an existing table, or throws a clear error telling the admin to ingest first. */
   async openExisting(name: string): Promise<lancedb.Table> {
-    if (!(await this.hasTable(name))) {
-      throw new StoreError(`the store at ${this.uri} has no "${name}" table yet. Run \`clearance ingest\` first.`);
-    }
-    return this.db.openTable(name);
+    const table = await this.tryOpen(name);
+    if (!table) throw new StoreError(`the store at ${this.uri} has no "${name}" table yet. Run \`clearance ingest\` first.`);
+    return table;
   }
 
   chunks(): Promise<lancedb.Table> {
@@ -71,8 +84,8 @@ export class Store {
   }
 
   async readMeta(): Promise<Map<string, string>> {
-    if (!(await this.hasTable(TABLES.meta))) return new Map();
-    const table = await this.db.openTable(TABLES.meta);
+    const table = await this.tryOpen(TABLES.meta);
+    if (!table) return new Map();
     const rows = await table.query().toArray();
     return new Map(rows.map((row) => MetaRowSchema.parse(row)).map((row) => [row.key, row.value]));
   }

@@ -7,12 +7,24 @@ import { verifyAudit } from '../../audit/verify.js';
 import { whoRead } from '../../audit/who-read.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { auditAdmin } from '../admin-audit.js';
+import { Store } from '../../store/store.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
 
+/** Runs `fn` over the local audit folder and the store holding every replica's shipped segments. */
+async function withAuditStore<T>(command: Command, fn: (auditDir: string, store: Store) => Promise<T>): Promise<T> {
+  const config = configFrom(command);
+  const store = await Store.open(config);
+  try {
+    return await fn(config.auditDir, store);
+  } finally {
+    store.close();
+  }
+}
+
 async function runTrace(command: Command, runId: string) {
-  const trace = traceRun(await readAuditRecords(configFrom(command).auditDir), runId);
-  if (!trace) throw new Error(`no records for run "${runId}" in ${configFrom(command).auditDir}; run ids are printed by session_info and in the audit log`);
+  const trace = await withAuditStore(command, async (auditDir, store) => traceRun(await readAuditRecords(auditDir, store), runId));
+  if (!trace) throw new Error(`no records for run "${runId}" in ${configFrom(command).auditDir} or the store; run ids are printed by session_info and in the audit log`);
   return trace;
 }
 
@@ -42,7 +54,7 @@ export function registerAudit(program: Command): void {
     .description('reverse provenance: which runs received chunks of a document (doc id) or of a source')
     .option('--json', 'JSON output')
     .action(async (target: string, opts: { json?: boolean }, command: Command) => {
-      const runs = whoRead(await readAuditRecords(configFrom(command).auditDir), target);
+      const runs = await withAuditStore(command, async (auditDir, store) => whoRead(await readAuditRecords(auditDir, store), target));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
       if (runs.length === 0) return void process.stdout.write(`no run received ${target}\n`);
       printTable(runs.map((r) => ({ run: r.runId, task: r.taskId, human: r.human, agent: r.agent, first_at: r.firstAt, documents: r.docs.map((d) => `${d.docId}@${d.docVersion.slice(0, 8)} (${d.dataClass})`).join('; ') })));
@@ -55,10 +67,10 @@ export function registerAudit(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      const results = await verifyAudit(config.auditDir);
+      const results = await withAuditStore(command, (auditDir, store) => verifyAudit(auditDir, store));
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      else if (results.length === 0) process.stdout.write(`no audit files in ${config.auditDir}\n`);
-      else printTable(results.map((r) => ({ file: r.file, records: r.records, status: r.ok ? 'ok' : 'BROKEN', problem: r.problem ? `line ${r.problem.line}${r.problem.seq ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.what}` : '' })));
+      else if (results.length === 0) process.stdout.write(`no audit records in ${config.auditDir} or the store\n`);
+      else printTable(results.map((r) => ({ replica: r.replica, read_from: r.file, records: r.records, status: r.ok ? 'ok' : 'BROKEN', problem: r.problem ? `line ${r.problem.line}${r.problem.seq ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.what}` : '' })));
       if (results.some((r) => !r.ok)) process.exitCode = 3;
     });
   audit
@@ -68,7 +80,7 @@ export function registerAudit(program: Command): void {
     .action(async (opts: { olderThan: string }, command: Command) => {
       const config = configFrom(command);
       const cutoff = new Date(Date.now() - parseDurationMs(opts.olderThan, '--older-than'));
-      const results = await purgeAudit(config.auditDir, cutoff);
+      const results = await withAuditStore(command, (auditDir, store) => purgeAudit(auditDir, cutoff, store));
       await auditAdmin(config, { action: 'audit.purge', target: config.auditDir, detail: { older_than: opts.olderThan, cutoff: cutoff.toISOString(), removed: results.reduce((n, r) => n + r.removed, 0) } });
       printTable(results.map((r) => ({ file: r.file, removed: r.removed, kept: r.kept })));
     });

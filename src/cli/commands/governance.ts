@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../../config/config.js';
 import { Governance, type Actor, type SwitchScope } from '../../governance/governance.js';
 import { parseTtlSeconds } from '../../identity/grant.js';
+import { publishedVerificationKeys, publishVerificationKey } from '../../identity/key-registry.js';
 import { loadOrCreateSigningKey } from '../../identity/keys.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { Store } from '../../store/store.js';
@@ -29,8 +30,12 @@ const scopeOf = (opts: Record<string, unknown>): { scope: SwitchScope; value: st
 async function authenticateApprover(config: Config, credential: string | undefined): Promise<Actor> {
   if (!credential) throw new Error('set CLEARANCE_APPROVER_TOKEN to your approver credential (an admin mints it with `clearance approvals credential --human <you>`)');
   const key = await loadOrCreateSigningKey(config.keysDir);
+  const store = await Store.open(config);
+  // Credentials minted on another admin machine verify through the keys published in the store.
+  const keys = createLocalJWKSet({ keys: [key.publicJwk, ...(await publishedVerificationKeys(store)).filter((k) => k.kid !== key.kid)] });
+  store.close();
   try {
-    const { payload } = await jwtVerify(credential, key.publicKey, { audience: APPROVER_AUDIENCE, issuer: config.issuer, algorithms: ['EdDSA'] });
+    const { payload } = await jwtVerify(credential, keys, { audience: APPROVER_AUDIENCE, issuer: config.issuer, algorithms: ['EdDSA'] });
     if (typeof payload.sub !== 'string') throw new Error('no subject');
     return { human: payload.sub, auth: `approver-credential:${String(payload.jti ?? '')}` };
   } catch (err) {
@@ -133,6 +138,9 @@ export function registerGovernance(program: Command): void {
       const policy = await PolicyEngine.load(config.policyDir);
       if (!policy.isHuman(opts.human)) throw new Error(`--human ${opts.human}: not a known human (policy/people.csv)`);
       const key = await loadOrCreateSigningKey(config.keysDir);
+      const store = await Store.open(config);
+      await publishVerificationKey(store, key);
+      store.close();
       const jti = crypto.randomUUID();
       const token = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).setIssuer(config.issuer).setAudience(APPROVER_AUDIENCE).setSubject(opts.human).setJti(jti).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + parseTtlSeconds(opts.ttl)).sign(key.privateKey);
       await auditAdmin(config, { action: 'approver.credential', target: opts.human, detail: { jti, ttl: opts.ttl } });

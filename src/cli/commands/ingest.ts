@@ -4,6 +4,7 @@ import { Embedder } from '../../embed/embedder.js';
 import { ingestAll, type IngestProgress } from '../../ingest/ingest.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { Store } from '../../store/store.js';
+import { parseDurationMs } from '../../config/duration.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
 import { auditAdmin } from '../admin-audit.js';
@@ -34,7 +35,8 @@ export function registerIngest(program: Command): void {
     .option('--source <id...>', 'only these sources (default: every folder under the corpora folder)')
     .option('--dry-run', 'report what would change, write nothing')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { source?: string[]; dryRun?: boolean; json?: boolean }, command: Command) => {
+    .option('--wait <duration>', 'queue behind another ingest holding the writer lease for up to this long (e.g. 10m; default: fail at once)')
+    .action(async (opts: { source?: string[]; dryRun?: boolean; json?: boolean; wait?: string }, command: Command) => {
       const config = configFrom(command);
       const policy = await PolicyEngine.load(config.policyDir);
       const store = await Store.open(config);
@@ -49,6 +51,7 @@ export function registerIngest(program: Command): void {
         sources: opts.source,
         dryRun: opts.dryRun,
         onProgress: progress.onProgress,
+        leaseWaitMs: opts.wait ? parseDurationMs(opts.wait, '--wait') : 0,
       }).finally(() => progress.stop());
       if (!report.dryRun) {
         await auditAdmin(config, { action: 'ingest', target: opts.source?.join(',') ?? 'all', detail: { docsEmbedded: report.docsEmbedded, chunksWritten: report.chunksWritten, tableVersion: report.tableVersion, policyVersion: policy.version } });

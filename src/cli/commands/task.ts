@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Governance } from '../../governance/governance.js';
 import { mintGrant, parseTtlSeconds } from '../../identity/grant.js';
 import { MethodSchema, TaskScopeSchema, type TaskScope } from '../../identity/identity.js';
+import { publishVerificationKey } from '../../identity/key-registry.js';
 import { loadOrCreateSigningKey } from '../../identity/keys.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { Store } from '../../store/store.js';
@@ -65,6 +66,7 @@ export function registerTask(program: Command): void {
       const key = await loadOrCreateSigningKey(config.keysDir);
       const { token, grant } = await mintGrant(key, config, { human: opts.owner, agent: opts.agent, purpose: opts.purpose, scope, ttlSeconds });
       const store = await Store.open(config);
+      await publishVerificationKey(store, key);
       const governance = await Governance.open(store);
       await governance.recordTask({ task_id: grant.taskId, jti: grant.jti, human: grant.human, agent: grant.agent, purpose: grant.purpose, scope: JSON.stringify(scope), issued_at: grant.issuedAt.toISOString(), expires_at: grant.expiresAt.toISOString(), issued_by: osActor(), revoked_at: null, revoked_by: null });
       await auditAdmin(config, { action: 'task.start', target: grant.taskId, detail: { human: grant.human, agent: grant.agent, purpose: grant.purpose, scope, expires_at: grant.expiresAt.toISOString(), jti: grant.jti } });
