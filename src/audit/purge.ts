@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js';
 import { recordHash } from './canonical.js';
 import { AUDIT_STREAM_TAG } from './log.js';
 import { collectAuditFiles, readAuditFiles } from './reader.js';
-import { AuditSegments } from './segments.js';
+import { ReplicaSegments } from './segments.js';
 
 export interface PurgeResult {
   file: string;
@@ -56,12 +56,11 @@ export async function purgeAudit(auditDir: string, cutoff: Date, store?: Store):
     }
     results.push({ file: file.file, removed: purged.removed, kept: purged.lines.length });
   }
-  const segments = store ? await AuditSegments.openIfPresent(store) : null;
-  if (store && segments) {
+  if (store) {
     // The merged view already hides what the local checkpoints removed; purge the rest and rewrite.
     for (const file of await collectAuditFiles(auditDir, store)) {
       const purged = purgeLines(file.lines, cutoff);
-      await segments.replace(file.replica, purged.lines);
+      await (await ReplicaSegments.open(store, file.replica)).replace(purged.lines);
       results.push({ file: `store:${file.replica}`, removed: purged.removed, kept: purged.lines.length });
     }
   }

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Store } from '../store/store.js';
 import type { AuditRecord } from './record.js';
-import { AuditSegments } from './segments.js';
+import { readShippedSegments } from './segments.js';
 
 export interface AuditFileLines {
   /** Where the lines came from: a local file, the store, or both. */
@@ -38,8 +38,7 @@ export async function readAuditFiles(auditDir: string): Promise<AuditFileLines[]
  */
 export async function collectAuditFiles(auditDir: string, store?: Store): Promise<AuditFileLines[]> {
   const local = await readAuditFiles(auditDir);
-  const segments = store ? await AuditSegments.openIfPresent(store) : null;
-  const shipped = segments ? await segments.read() : [];
+  const shipped = store ? await readShippedSegments(store) : [];
   const replicas = [...new Set([...local, ...shipped].map((f) => f.replica))].sort();
   return replicas.map((replica) => {
     const here = local.find((f) => f.replica === replica);

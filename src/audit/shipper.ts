@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { Store } from '../store/store.js';
 import type { AuditLog } from './log.js';
-import { AuditSegments } from './segments.js';
+import { ReplicaSegments } from './segments.js';
 
 /**
  * Ships a replica's complete, fsync'd audit lines to the shared store every `intervalMs` and on
@@ -15,15 +15,14 @@ export class AuditShipper {
   lastError: Error | null = null;
 
   private constructor(
-    private readonly segments: AuditSegments,
+    private readonly segments: ReplicaSegments,
     private readonly file: string,
-    private readonly replica: string,
     private shippedSeq: number,
   ) {}
 
   static async start(store: Store, log: Pick<AuditLog, 'file' | 'replicaId'>, intervalMs: number): Promise<AuditShipper> {
-    const segments = await AuditSegments.open(store);
-    const shipper = new AuditShipper(segments, log.file, log.replicaId, await segments.shippedThrough(log.replicaId));
+    const segments = await ReplicaSegments.open(store, log.replicaId);
+    const shipper = new AuditShipper(segments, log.file, await segments.shippedThrough());
     if (intervalMs > 0) {
       shipper.timer = setInterval(() => void shipper.shipNow(), intervalMs);
       shipper.timer.unref();
@@ -56,7 +55,7 @@ export class AuditShipper {
         const record = JSON.parse(line) as { seq: number; kind: string };
         return record.kind !== 'checkpoint' && record.seq > this.shippedSeq;
       });
-      await this.segments.ship(this.replica, fresh);
+      await this.segments.ship(fresh);
       this.offset += Buffer.byteLength(complete);
       if (fresh.length) this.shippedSeq = (JSON.parse(fresh.at(-1)!) as { seq: number }).seq;
       this.lastError = null;

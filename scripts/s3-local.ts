@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import S3rver from 's3rver';
+import { PACKAGE_ROOT } from '../src/config/config.js';
+
+/**
+ * A throwaway S3-compatible server on 127.0.0.1 for tests and benchmarks (dev dependency s3rver),
+ * run in its own process so callers may block (spawnSync) without stalling it. s3rver has no
+ * conditional writes: fine for one writer at a time, unsafe for concurrent writers
+ * (see docs/deployment.md).
+ */
+export interface LocalS3 {
+  endpoint: string;
+  bucket: string;
+  /** The environment that points Clearance (and LanceDB) at it: standard AWS variables plus endpoint. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+const BUCKET = 'clearance';
+
+export async function startLocalS3(): Promise<LocalS3> {
+  // The built script, also when called from sources under vitest (`npm test` builds first).
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist/scripts/s3-local.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`local S3 server exited (${code})`)));
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    bucket: BUCKET,
+    env: {
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      CLEARANCE_STORAGE_ENDPOINT: endpoint,
+      CLEARANCE_STORAGE_ALLOW_HTTP: 'true',
+    },
+    close: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: mkdtempSync(path.join(tmpdir(), 'clearance-s3-')), configureBuckets: [{ name: BUCKET }] });
+  const { port } = await server.run();
+  process.stdout.write(`listening ${port}\n`);
+  process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
