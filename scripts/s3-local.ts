@@ -15,6 +15,8 @@ import { PACKAGE_ROOT } from '../src/config/config.js';
 export interface LocalS3 {
   endpoint: string;
   bucket: string;
+  /** LanceDB storage options for it (what the env below sets through CLEARANCE_STORAGE_*). */
+  storageOptions: Record<string, string>;
   /** The environment that points Clearance (and LanceDB) at it: standard AWS variables plus endpoint. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -35,15 +37,18 @@ export async function startLocalS3(): Promise<LocalS3> {
     child.once('exit', (code) => reject(new Error(`local S3 server exited (${code})`)));
   });
   const endpoint = `http://127.0.0.1:${port}`;
+  // Bounded requests: s3rver occasionally leaves a request unanswered, and LanceDB's client would
+  // otherwise wait on it indefinitely; with a timeout it retries.
+  const storageOptions = { endpoint, allow_http: 'true', timeout: '10s', connect_timeout: '5s', pool_idle_timeout: '2s' };
   return {
     endpoint,
     bucket: BUCKET,
+    storageOptions,
     env: {
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_REGION: 'us-east-1',
-      CLEARANCE_STORAGE_ENDPOINT: endpoint,
-      CLEARANCE_STORAGE_ALLOW_HTTP: 'true',
+      ...Object.fromEntries(Object.entries(storageOptions).map(([k, v]) => [`CLEARANCE_STORAGE_${k.toUpperCase()}`, v])),
     },
     close: async () => {
       child.kill('SIGTERM');

@@ -5,6 +5,7 @@ import { runKillSwitchBench } from './killswitch.js';
 import { runMcpHttpBench } from './mcp-http.js';
 import { runQualityBench } from './quality.js';
 import { runRetrievalBench } from './retrieval.js';
+import { runScaleOutBench } from './scaleout.js';
 
 process.env.LANCEDB_LOG ??= 'error';
 
@@ -15,6 +16,7 @@ const BENCHES = {
   audit: (o: Options) => runAuditBench(o),
   'mcp-http': (o: Options) => runMcpHttpBench(o),
   killswitch: (o: Options) => runKillSwitchBench(o),
+  scaleout: (o: Options) => runScaleOutBench(o),
 } as const;
 
 interface Options {

@@ -75,12 +75,29 @@ export class Store {
     return table;
   }
 
+  /**
+   * The chunks and sources tables, opened once per connection: a handle follows new versions by the
+   * connection's read-consistency interval, and on object storage each open costs a round trip.
+   */
   chunks(): Promise<lancedb.Table> {
-    return this.openOrCreate(TABLES.chunks, chunkArrowSchema);
+    return this.cached(TABLES.chunks, chunkArrowSchema);
   }
 
   sources(): Promise<lancedb.Table> {
-    return this.openOrCreate(TABLES.sources, sourceArrowSchema);
+    return this.cached(TABLES.sources, sourceArrowSchema);
+  }
+
+  private readonly handles = new Map<string, Promise<lancedb.Table>>();
+
+  private cached(name: string, schema: Schema): Promise<lancedb.Table> {
+    let handle = this.handles.get(name);
+    if (!handle) {
+      handle = this.openOrCreate(name, schema);
+      // A failed open is not remembered: the next call tries again.
+      handle.catch(() => this.handles.delete(name));
+      this.handles.set(name, handle);
+    }
+    return handle;
   }
 
   async readMeta(): Promise<Map<string, string>> {

@@ -7,6 +7,7 @@ import { runIngestBench } from '../../scripts/bench/ingest.js';
 import { runKillSwitchBench } from '../../scripts/bench/killswitch.js';
 import { runMcpHttpBench } from '../../scripts/bench/mcp-http.js';
 import { ndcgAt, runQualityBench } from '../../scripts/bench/quality.js';
+import { runScaleOutBench } from '../../scripts/bench/scaleout.js';
 import { runRetrievalBench } from '../../scripts/bench/retrieval.js';
 
 // Every benchmark at a reduced size: tables are produced and the properties hold. No timing is asserted.
@@ -46,5 +47,14 @@ describe('benchmarks (reduced sizes)', () => {
     const http = await runMcpHttpBench({ quick: true, seconds: 1 });
     expect(http.map((r) => r.clients)).toEqual([1, 8, 32]);
     for (const r of http) expect(r.errors).toBe(0);
+  });
+
+  it('scale-out: local vs S3-compatible search, reader freshness, 1 vs 2 replicas', async () => {
+    const rows = await runScaleOutBench({ quick: true, seconds: 1 });
+    expect(rows).toHaveLength(5);
+    for (const r of rows.slice(-2)) {
+      expect(r.errors).toBe(0);
+      expect(Number(r['calls/s'])).toBeGreaterThan(0);
+    }
   });
 });

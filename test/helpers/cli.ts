@@ -1,6 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Config } from '../../src/config/config.js';
+import { startServeProcess } from '../../scripts/serve-process.js';
 import { REPO } from './world.js';
 
 export const CLI = path.join(REPO, 'dist/src/cli/main.js');
@@ -23,21 +24,7 @@ export function runCli(config: Config, args: string[], extra: Record<string, str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `clearance serve --http --port 0` and resolves with its base URL once it listens. */
-export async function startHttpServer(config: Config, extra: Record<string, string> = {}, args: string[] = []): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0', ...args], { env: cliEnv(config, extra), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const m = /serving MCP on (http:\/\/[^ ]+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
-  });
-  return { url, child, stderr: () => stderr };
+/** Starts `clearance serve --http --port 0` on a test world and resolves with its base URL once it listens. */
+export function startHttpServer(config: Config, extra: Record<string, string> = {}, args: string[] = []): ReturnType<typeof startServeProcess> {
+  return startServeProcess(cliEnv(config, extra) as Record<string, string>, args);
 }
