@@ -86,7 +86,7 @@ export interface CorePorts {
   /** Classes this identity can reach now, and which it could reach with approval. */
   reachableClasses(identity: RequestIdentity, approvals: Approval[]): { classes: string[]; withApproval: string[]; sources: string[] | 'all' };
   search(identity: RequestIdentity, approvals: Approval[], request: SearchRequest): Promise<SearchAnswer>;
-  fetch(identity: RequestIdentity, approvals: Approval[], id: string): Promise<{ doc: DocumentView | null; withheld: number }>;
+  fetch(identity: RequestIdentity, approvals: Approval[], id: string): Promise<{ doc: DocumentView | null; withheld: number; tableVersion: number | null }>;
   listSources(identity: RequestIdentity, approvals: Approval[]): Promise<SourceView[]>;
   liveApprovals(identity: RequestIdentity): Promise<Approval[]>;
   requestAccess(identity: RequestIdentity, target: { kind: 'class' | 'source'; id: string }, reason: string): Promise<{ request_id: string; status: 'pending' }>;

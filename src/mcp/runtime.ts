@@ -91,10 +91,11 @@ export async function openRuntime(config: Config, options: { replicaId?: string 
       };
     },
     async fetch(identity, approvals, id) {
-      const { doc, withheld } = await fetchDocument(retrieval, { identity, approvals, id });
-      if (!doc) return { doc: null, withheld };
+      const { doc, withheld, tableVersion } = await fetchDocument(retrieval, { identity, approvals, id });
+      if (!doc) return { doc: null, withheld, tableVersion };
       return {
         withheld,
+        tableVersion,
         doc: {
           doc_id: doc.docId,
           title: doc.title,

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -8,38 +8,12 @@ import { PolicyEngine } from '../../src/policy/engine.js';
 import { fetchDocument } from '../../src/retrieval/fetch.js';
 import { search } from '../../src/retrieval/search.js';
 import { Store } from '../../src/store/store.js';
-import { REPO } from '../helpers/world.js';
+import { A, C, H, S, oraclePermits, subset, vector, worldArb, writePolicy, type Asker, type World } from '../helpers/oracle-world.js';
 
-/**
- * Invariant 1 against an independent oracle. The oracle below is written from DESIGN.md and
- * SCENARIO.md (readers of a class, read-with-approval for one task, agent workflow, task scope,
- * source ACL ∩ document ACL) and shares no code with src/policy or src/store/filter.
- */
+/** Invariant 1 at the retrieval core, against the independent oracle in test/helpers/oracle-world.ts. */
 const QUERIES_PER_WORLD = 40;
 const CASES = Number(process.env.LEAK_CASES ?? 2000);
 const WORLDS = Math.ceil(CASES / QUERIES_PER_WORLD);
-const DIMS = 384;
-
-const H = ['h0', 'h1', 'h2', 'h3', 'h4'];
-const G = ['g0', 'g1', 'g2', 'g3'];
-const C = ['c0', 'c1', 'c2', 'c3'];
-const S = ['s0', 's1', 's2', 's3', 's4'];
-const A = ['a0', 'a1', 'a2'];
-const PRINCIPALS = ['*', ...H.map((h) => `user:${h}`), ...G.map((g) => `group:${g}`)];
-
-const subset = <T>(items: T[], min = 0) => fc.subarray(items, { minLength: min });
-const vector = fc.array(fc.float({ min: -1, max: 1, noNaN: true, noDefaultInfinity: true }), { minLength: 8, maxLength: 8 }).map((v) => Array.from({ length: DIMS }, (_, i) => v[i % 8]! + Math.sin(i * (v[0]! + 1.3)) * 0.01));
-
-const worldArb = fc.record({
-  members: fc.array(fc.tuple(fc.constantFrom(...H), fc.constantFrom(...G)), { maxLength: 10 }),
-  free: fc.tuple(...C.map(() => subset(G))),
-  gated: fc.tuple(...C.map(() => subset(G))),
-  agents: fc.tuple(...A.map(() => fc.record({ classes: subset(C, 1), allSources: fc.boolean(), sources: subset(S) }))),
-  sources: fc.tuple(...S.map(() => fc.record({ cls: fc.constantFrom(...C), acl: subset(PRINCIPALS, 1) }))),
-  docs: fc.array(fc.record({ source: fc.constantFrom(...S), narrow: fc.option(subset(PRINCIPALS, 1), { nil: undefined }), vectors: fc.array(vector, { minLength: 1, maxLength: 2 }) }), { minLength: 4, maxLength: 14 }),
-});
-type ArbValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
-type World = ArbValue<typeof worldArb>;
 
 const queryArb = fc.record({
   human: fc.constantFrom(...H, 'nobody'),
@@ -50,30 +24,8 @@ const queryArb = fc.record({
   vector,
   k: fc.integer({ min: 1, max: 12 }),
 });
-type Query = ArbValue<typeof queryArb>;
+type Query = Asker & { vector: number[]; k: number };
 
-// ---------------- the oracle: plain functions over the generated world -----------------------
-function groupsOf(world: World, human: string): Set<string> {
-  return new Set(world.members.filter(([h]) => h === human).map(([, g]) => g).concat(G.filter((_, i) => H[i % H.length] === human)));
-}
-function oraclePermits(world: World, q: Query, chunk: { source: number; acl: string[] }): boolean {
-  if (!H.includes(q.human)) return false;
-  const groups = groupsOf(world, q.human);
-  const src = world.sources[chunk.source]!;
-  const cls = src.cls;
-  const ci = C.indexOf(cls);
-  const reads = world.free[ci]!.some((g) => groups.has(g));
-  const gated = world.gated[ci]!.some((g) => groups.has(g));
-  const approved = q.approvals.some((a) => a.cls === cls && a.sameTask && !a.expired);
-  if (!(reads || (gated && approved))) return false;
-  const agent = world.agents[A.indexOf(q.agent)]!;
-  if (!agent.classes.includes(cls)) return false;
-  if (!agent.allSources && !agent.sources.includes(S[chunk.source]!)) return false;
-  if (q.scopeClasses && !q.scopeClasses.includes(cls)) return false;
-  if (q.scopeSources && !q.scopeSources.includes(S[chunk.source]!)) return false;
-  const member = (p: string) => p === '*' || p === `user:${q.human}` || (p.startsWith('group:') && groups.has(p.slice(6)));
-  return src.acl.some(member) && chunk.acl.some(member);
-}
 const cosine = (a: number[], b: number[]) => {
   let dot = 0, na = 0, nb = 0;
   for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
@@ -84,23 +36,7 @@ const cosine = (a: number[], b: number[]) => {
 async function materialise(world: World) {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-leak-'));
   const policyDir = path.join(root, 'policy');
-  mkdirSync(policyDir);
-  copyFileSync(path.join(REPO, 'policy/model.conf'), path.join(policyDir, 'model.conf'));
-  copyFileSync(path.join(REPO, 'policy/server.yaml'), path.join(policyDir, 'server.yaml'));
-  const people = H.map((h) => `g, user:${h}, group:everyone`)
-    .concat(G.map((g, i) => `g, user:${H[i % H.length]}, group:${g}`))
-    .concat(world.members.map(([h, g]) => `g, user:${h}, group:${g}`));
-  writeFileSync(path.join(policyDir, 'people.csv'), [...new Set(people)].join('\n'));
-  writeFileSync(path.join(policyDir, 'classes.csv'), C.flatMap((c, i) => world.free[i]!.map((g) => `p, group:${g}, class:${c}, read, allow`)).join('\n'));
-  writeFileSync(path.join(policyDir, 'approvals.csv'), C.flatMap((c, i) => world.gated[i]!.map((g) => `p, group:${g}, class:${c}, read_with_approval, allow`)).join('\n'));
-  writeFileSync(
-    path.join(policyDir, 'agents.csv'),
-    A.flatMap((a, i) => {
-      const w = world.agents[i]!;
-      return [...w.classes.map((c) => `p, agent:${a}, class:${c}, use, allow`), ...(w.allSources ? [`p, agent:${a}, source:*, use, allow`] : w.sources.map((s) => `p, agent:${a}, source:${s}, use, allow`)), ...['search', 'fetch'].map((m) => `p, agent:${a}, method:${m}, call, allow`)];
-    }).join('\n'),
-  );
-  writeFileSync(path.join(policyDir, 'classes.yaml'), `classes:\n${C.map((c, i) => `  - { id: ${c}, rank: ${i}, description: generated, stale: exclude }`).join('\n')}\n`);
+  writePolicy(world, policyDir);
   const policy = await PolicyEngine.load(policyDir);
 
   const store = await Store.open({ storeUri: path.join(root, 'store'), storageOptions: {}, readConsistencySeconds: 0 });

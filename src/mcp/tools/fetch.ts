@@ -24,12 +24,13 @@ export const fetchTool = defineTool({
   auditArgs: ({ id }) => ({ id }),
   async handler({ id }, { identity, core }) {
     const approvals = await core.liveApprovals(identity);
-    const { doc, withheld } = await core.fetch(identity, approvals, id);
+    const { doc, withheld, tableVersion } = await core.fetch(identity, approvals, id);
     if (!doc) {
       return {
         structured: { found: false, document: null },
         text: NOT_AVAILABLE(id),
         withheld,
+        tableVersion: tableVersion ?? undefined,
         isError: true,
         boundaryPressure: withheld > 0 ? { kind: 'not_found_or_forbidden', detail: `fetch of an id outside this task` } : undefined,
       };
@@ -51,6 +52,7 @@ export const fetchTool = defineTool({
         text: doc.text.slice(chunk.span[0], chunk.span[1]),
       })),
       withheld,
+      tableVersion: tableVersion ?? undefined,
     };
   },
 });
