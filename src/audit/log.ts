@@ -3,6 +3,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { recordHash } from './canonical.js';
 import { AuditEventSchema, GENESIS_HASH, stripSecrets, type AuditEvent, type AuditRecord } from './record.js';
+import { processAlive } from '../os/process-alive.js';
 
 /** pino writes this tag first on every line (it cannot omit the level field); it is not hashed. */
 export const AUDIT_STREAM_TAG = 'clearance-audit';
@@ -17,15 +18,6 @@ interface Pending {
   event: AuditEvent;
   resolve(record: AuditRecord): void;
   reject(err: Error): void;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Takes `<replica>.jsonl.lock` (or `<replica>.2…`): a lock whose process is gone is taken over. */

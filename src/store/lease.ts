@@ -5,6 +5,7 @@ import { Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
 import { sqlString } from './sql.js';
 import type { Store } from './store.js';
+import { processAlive } from '../os/process-alive.js';
 
 /**
  * One writer at a time: a named lease row in the store. Taking it is a conditional mergeInsert, which
@@ -34,15 +35,6 @@ const POLL_MS = 500;
 
 export class LeaseHeldError extends Error {
   override name = 'LeaseHeldError';
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function describeHolder(row: LeaseRow): string {

@@ -73,6 +73,16 @@ describe('two replicas over one S3-compatible store', () => {
     expect(task.status, task.stderr).toBe(0);
     const clients = await Promise.all(replicas.map((r) => connect(r.url, task.stdout.trim())));
 
+    // A replica that does not know a session (opened on the other one) answers 404, so the client re-initialises.
+    const sessionOnR1 = (clients[0]!.transport as StreamableHTTPClientTransport).sessionId!;
+    const stray = await fetch(replicas[1]!.url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${task.stdout.trim()}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Session-Id': sessionOnR1 },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(stray.status).toBe(404);
+    expect(await stray.text()).toMatch(/Session not found; initialize a new session/);
+
     const query = 'checkout latency runbook for INC-2041';
     const [first, second] = await Promise.all(clients.map((c) => ids(c, query)));
     expect(first!.length).toBeGreaterThan(0);
@@ -109,7 +119,8 @@ describe('two replicas over one S3-compatible store', () => {
   }, 240_000);
 
   it('a second ingest while one runs is refused, naming the holder; the store stays consistent', async () => {
-    for (const source of ['eng-docs', 'postmortems', 'security-reviews']) {
+    // Revise every Markdown document so the first ingest runs long enough to be caught holding the lease.
+    for (const source of readdirSync(config.corporaDir)) {
       for (const name of readdirSync(path.join(config.corporaDir, source)).filter((n) => n.endsWith('.md'))) {
         appendFileSync(path.join(config.corporaDir, source, name), '\n\nA revision while another ingest runs.\n');
       }

@@ -89,4 +89,18 @@ describe('hostile input catalogue', () => {
     appendFileSync(path.join(other.policyDir, 'agents.csv'), '\np, agent:rogue, class:secret, use, allow\n');
     await expect(PolicyEngine.load(other.policyDir)).rejects.toThrow(/agents\.csv:\d+: unknown data class "secret"; add it to classes\.yaml/);
   });
+
+  // Last: it leaves this runtime's audit log unavailable for good.
+  it('a full disk under the audit log: calls fail closed with a clear error and return no content', async () => {
+    const alice = await connectAgent(runtime, 'alice', 'claude-code');
+    expect((await alice.call('search', { query: 'INC-2041 root cause', k: 3 })).isError).toBeFalsy();
+    // Fault injection: the log's open descriptor now points at /dev/full (every write fails with ENOSPC).
+    const { closeSync, openSync } = await import('node:fs');
+    const destination = (runtime.auditLog as unknown as { destination: { fd: number } }).destination;
+    closeSync(destination.fd);
+    destination.fd = openSync('/dev/full', 'w');
+    await expect(alice.call('search', { query: 'INC-2041 root cause', k: 3 })).rejects.toThrow(/audit log cannot be written, so Clearance refuses to answer \(fail closed\)/);
+    await expect(alice.call('fetch', { id: 'eng-docs/on-call-guide.md' })).rejects.toThrow(/fail closed/);
+    await alice.client.close();
+  });
 });

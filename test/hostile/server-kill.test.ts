@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/audit/log.js';
+import { verifyAudit } from '../../src/audit/verify.js';
+import { runCli, startHttpServer } from '../helpers/cli.js';
+import { grantFor, tempWorld } from '../helpers/world.js';
+
+const TRIALS = Number(process.env.SERVER_KILL_TRIALS ?? 3);
+const PAIRS: [string, string][] = [['alice', 'claude-code'], ['bob', 'support-assistant'], ['frank', 'ops-agent'], ['carol', 'audit-assistant']];
+
+describe(`kill -9 of the HTTP server under load (${TRIALS} trials)`, () => {
+  it('every answered call is in the audit log; verify passes or reports only a torn final line, which reopening repairs', async () => {
+    const config = tempWorld();
+    expect(runCli(config, ['ingest']).status).toBe(0);
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const server = await startHttpServer(config);
+      const answered: string[] = [];
+      let stop = false;
+      const clients = await Promise.all(
+        Array.from({ length: 8 }, async (_, c) => {
+          const [human, agent] = PAIRS[c % PAIRS.length]!;
+          const { token } = await grantFor(config, human, agent);
+          const client = new Client({ name: `kill-${c}`, version: '1' });
+          await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+          return { client, c };
+        }),
+      );
+      const load = clients.map(async ({ client, c }) => {
+        for (let i = 0; !stop; i++) {
+          // The reason is unique per call and is recorded verbatim: it ties an answer to its record.
+          const reason = `trial ${trial} client ${c} call ${i}`;
+          try {
+            const result = await client.callTool({ name: i % 2 ? 'fetch' : 'search', arguments: i % 2 ? { id: 'eng-docs/on-call-guide.md', reason } : { query: 'INC-2041 root cause', k: 3, reason } }, undefined, { timeout: 5_000 });
+            // (A call cut off by the kill fails fast instead of waiting out the SDK's 60 s default.)
+            if (result.content) answered.push(reason);
+          } catch {
+            return; // the server is gone
+          }
+        }
+      });
+      await new Promise((r) => setTimeout(r, 500 + Math.random() * 2_000));
+      server.child.kill('SIGKILL');
+      await new Promise((r) => server.child.once('exit', r));
+      stop = true;
+      await Promise.all(load);
+      await Promise.all(clients.map(({ client }) => client.close().catch(() => undefined)));
+      expect(answered.length, `trial ${trial}: some calls were answered before the kill`).toBeGreaterThan(0);
+
+      const [chain] = await verifyAudit(config.auditDir);
+      expect(chain!.ok || chain!.problem?.what.startsWith('torn final line'), `trial ${trial}: ${JSON.stringify(chain!.problem)}`).toBe(true);
+      const text = readFileSync(path.join(config.auditDir, 'local.jsonl'), 'utf8');
+      const recorded = new Set(text.split('\n').slice(0, -1).map((line) => (JSON.parse(line) as { reason?: string }).reason));
+      const missing = answered.filter((reason) => !recorded.has(reason));
+      expect(missing, `trial ${trial}: answered without a durable record`).toEqual([]);
+      // Reopening (as the next server start does) repairs a torn tail; the chain then verifies.
+      await AuditLog.open({ auditDir: config.auditDir, replicaId: 'local' }).close();
+      expect((await verifyAudit(config.auditDir))[0]!.ok, `trial ${trial}: after reopening`).toBe(true);
+    }
+  }, 300_000);
+});
