@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
-import { PACKAGE_ROOT } from '../src/config/config.js';
+import { PACKAGE_ROOT } from '../src/config/package.js';
 
 /**
  * A throwaway S3-compatible server on 127.0.0.1 for tests and benchmarks (dev dependency s3rver),

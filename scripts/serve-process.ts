@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../src/config/config.js';
+import { PACKAGE_ROOT } from '../src/config/package.js';
 
 /**
  * Starts the built `clearance serve --http --port 0` as a child process (a replica, for tests and

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../src/config/config.js';
+import { PACKAGE_ROOT } from '../src/config/package.js';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist/src/cli/main.js');
 const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, LANCEDB_LOG: 'error' } });

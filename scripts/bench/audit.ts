@@ -4,12 +4,13 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { verifyAudit } from '../../src/audit/verify.js';
-import { loadConfig, PACKAGE_ROOT } from '../../src/config/config.js';
-import { mintGrant } from '../../src/identity/grant.js';
+import { loadConfig } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
+import { mintGrant } from '../../src/identity/mint.js';
 import { loadOrCreateSigningKey } from '../../src/identity/keys.js';
-import { ingestAll } from '../../src/ingest/ingest.js';
 import type { AuditPort } from '../../src/mcp/audit-port.js';
-import { openRuntime } from '../../src/mcp/runtime.js';
+import { openServer } from '../../src/app/server.js';
+import { ingestCorpora } from '../../src/app/ingest.js';
 import { buildServer } from '../../src/mcp/server.js';
 import { startRun, type SessionDeps } from '../../src/mcp/session.js';
 import { percentile, report, round, type Row } from './report.js';
@@ -22,8 +23,8 @@ export async function runAuditBench(opts: { quick: boolean; seconds?: number }):
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-audit-'));
   for (const dir of ['corpora', 'policy']) cpSync(path.join(PACKAGE_ROOT, dir), path.join(root, dir), { recursive: true });
   const config = loadConfig({ cwd: root, env: {} });
-  const runtime = await openRuntime(config);
-  await ingestAll({ corporaDir: config.corporaDir, store: runtime.store, embedder: runtime.embedder, knownClasses: new Set(runtime.policy.classes.map((c) => c.id)), directory: runtime.policy });
+  const runtime = await openServer(config);
+  await ingestCorpora(runtime.app);
   const key = await loadOrCreateSigningKey(config.keysDir);
   const seconds = opts.seconds ?? (opts.quick ? 6 : 20);
   const rows: Row[] = [];
@@ -32,7 +33,7 @@ export async function runAuditBench(opts: { quick: boolean; seconds?: number }):
   for (const clients of [1, 8]) for (let round = 0; round < 3; round++) plan.push([clients, false, true], [clients, true, true]);
   for (const [clients, audited, measured] of plan) {
     {
-      const deps: SessionDeps = { core: runtime.core, audit: audited ? runtime.audit : NO_AUDIT, admit: runtime.admit };
+      const deps: SessionDeps = { gate: runtime.gate, core: runtime.core, audit: audited ? runtime.audit : NO_AUDIT, admit: runtime.admit };
       const latencies: number[] = [];
       const deadline = performance.now() + seconds * 1000;
       await Promise.all(

@@ -1,10 +1,12 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultModelDir, PACKAGE_ROOT } from '../../src/config/config.js';
+import { defaultModelDir } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
 import { Embedder, type ModelDtype } from '../../src/embed/embedder.js';
 import { chunkDocument } from '../../src/ingest/chunker.js';
-import { embeddingInput, ingestAll } from '../../src/ingest/ingest.js';
+import { ingestAll } from '../../src/ingest/ingest.js';
+import { embeddingInput } from '../../src/ingest/writer.js';
 import { parseMarkdown } from '../../src/ingest/parse/markdown.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { Store } from '../../src/store/store.js';

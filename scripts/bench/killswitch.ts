@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
 import { Governance } from '../../src/governance/governance.js';
 import { KillSwitchWatcher } from '../../src/governance/watcher.js';
 import type { RequestIdentity } from '../../src/identity/identity.js';
@@ -21,7 +21,7 @@ export async function runKillSwitchBench(opts: { quick: boolean }): Promise<Row[
   const trials = opts.quick ? 5 : 20;
   for (let t = 0; t < trials; t++) {
     const identity: RequestIdentity = { human: `h${t}`, agent: 'a', taskId: 't', purpose: 'p', runId: 'r', transport: 'cli', scope: {}, grantExpiresAt: new Date(Date.now() + 60_000).toISOString() };
-    const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist/src/cli/main.js'), 'kill', '--human', `h${t}`, '--reason', 'bench'], { env: { ...process.env, CLEARANCE_HOME: home, CLEARANCE_STORE_URI: storeUri, CLEARANCE_POLICY_DIR: path.join(PACKAGE_ROOT, 'policy') }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist/src/cli/main.js'), 'kill', '--human', `h${t}`, '--force', '--reason', 'bench'], { env: { ...process.env, CLEARANCE_HOME: home, CLEARANCE_STORE_URI: storeUri, CLEARANCE_POLICY_DIR: path.join(PACKAGE_ROOT, 'policy') }, stdio: 'ignore' });
     // The CLI exits right after its commit: take the exit as the commit time (an upper bound on it).
     const committed = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
     let detected = 0;

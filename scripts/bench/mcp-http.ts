@@ -5,12 +5,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { readAuditRecords } from '../../src/audit/reader.js';
 import type { AuditRecord, CallEvent } from '../../src/audit/record.js';
-import { loadConfig, PACKAGE_ROOT } from '../../src/config/config.js';
-import { mintGrant } from '../../src/identity/grant.js';
+import { loadConfig } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
+import { mintGrant } from '../../src/identity/mint.js';
 import { loadOrCreateSigningKey } from '../../src/identity/keys.js';
-import { ingestAll } from '../../src/ingest/ingest.js';
 import { createHttpApp, listen, mcpPath } from '../../src/mcp/http.js';
-import { openRuntime } from '../../src/mcp/runtime.js';
+import { openServer } from '../../src/app/server.js';
+import { ingestCorpora } from '../../src/app/ingest.js';
 import { percentile, report, round, type Row } from './report.js';
 
 const QUERIES = ['INC-2041 root cause', 'config push canary latency gate', 'API key rotation', 'log redaction filter', 'checkout p95 latency', 'goodwill refunds'];
@@ -25,8 +26,8 @@ export async function runMcpHttpBench(opts: { quick: boolean; seconds?: number }
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-http-'));
   for (const dir of ['corpora', 'policy']) cpSync(path.join(PACKAGE_ROOT, dir), path.join(root, dir), { recursive: true });
   const config = { ...loadConfig({ cwd: root, env: {} }), httpPort: 0 };
-  const runtime = await openRuntime(config);
-  await ingestAll({ corporaDir: config.corporaDir, store: runtime.store, embedder: runtime.embedder, knownClasses: new Set(runtime.policy.classes.map((c) => c.id)), directory: runtime.policy });
+  const runtime = await openServer(config);
+  await ingestCorpora(runtime.app);
   const http = createHttpApp(config, runtime, runtime.verifier, new URL(config.resource).origin);
   const server = await listen(http.app, '127.0.0.1', 0);
   const address = server.address();

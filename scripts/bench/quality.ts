@@ -1,12 +1,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultModelDir, PACKAGE_ROOT } from '../../src/config/config.js';
+import { defaultModelDir } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
 import { Embedder } from '../../src/embed/embedder.js';
+import { contextFor } from '../../src/gate/gate.js';
 import type { RequestIdentity } from '../../src/identity/identity.js';
 import { ingestAll } from '../../src/ingest/ingest.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { search } from '../../src/retrieval/search.js';
+import { SourceCatalog } from '../../src/retrieval/source-catalog.js';
 import { Store } from '../../src/store/store.js';
 import { report, round, type Row } from './report.js';
 
@@ -75,17 +78,18 @@ export async function runQualityBench(opts: { quick: boolean; dataset?: string; 
     const ingest = await ingestAll(ingestOptions);
     const problems = ingest.sources.flatMap((src) => [src.error, ...src.skipped.map((k) => `${k.path}: ${k.reason}`)]).filter(Boolean);
     if (problems.length > 0) throw new Error(`ingest of the dataset reported problems: ${problems.slice(0, 3).join('; ')}`);
+    const sources = new SourceCatalog(store);
     const identity = (human: string): RequestIdentity => ({ human, agent: 'audit-assistant', taskId: 'bench', purpose: 'quality', runId: 'bench', transport: 'cli', scope: {}, grantExpiresAt: new Date(Date.now() + 86_400_000).toISOString() });
     const vectors = new Map<string, Float32Array>();
     for (const q of queries) vectors.set(q._id, await embedder.embedOne(q.text));
     const queryEmbedder = { embedOne: async (text: string) => vectors.get(queries.find((q) => q.text === text)!._id)! };
     const ranked = async (q: { _id: string; text: string }, m: 'vector' | 'fts' | 'hybrid', human = 'gina') => {
-      const result = await search({ store, embedder: queryEmbedder, policy }, { identity: identity(human), approvals: [], query: q.text, k: mode === 'chunked' ? 300 : 100, mode: m });
-      return [...new Set(result.hits.map((h) => h.docId.slice('beir/'.length)))].slice(0, 100);
+      const result = await search({ store, embedder: queryEmbedder, sources }, contextFor(policy, identity(human), []), { query: q.text, k: mode === 'chunked' ? 300 : 100, mode: m });
+      return [...new Set(result.passages.map((p) => p.provenance.doc_id.slice('beir/'.length)))].slice(0, 100);
     };
     // Exact dense reference in the same run: brute-force cosine over the stored document vectors.
     const table = await store.chunks();
-    const stored = (await table.query().select(['doc_id', 'vector']).toArray()).map((r) => ({ id: String(r.doc_id).slice(5), v: Float32Array.from(r.vector as Iterable<number>) }));
+    const stored = (await table.rows(undefined, { select: ['doc_id', 'vector'] })).map((r) => ({ id: r.doc_id.slice(5), v: Float32Array.from(r.vector) }));
     const exact = (q: { _id: string }, allowed: (id: string) => boolean = () => true) => {
       const v = vectors.get(q._id)!;
       const best = new Map<string, number>();

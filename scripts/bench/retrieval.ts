@@ -1,11 +1,15 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
 import type { RequestIdentity } from '../../src/identity/identity.js';
-import { computeAuthority, decideChunk } from '../../src/policy/authority.js';
+import { contextFor } from '../../src/gate/gate.js';
+import { decideChunk } from '../../src/policy/decide.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
-import { ANN, search } from '../../src/retrieval/search.js';
+import { search } from '../../src/retrieval/search.js';
+import { SourceCatalog } from '../../src/retrieval/source-catalog.js';
+import { ANN, searchChunks } from '../../src/store/chunk-search.js';
+import { chunkWhere } from '../../src/store/permission-filter.js';
 import { EMBEDDING_DIMS } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
 import { percentile, report, round, rssMb, type Row } from './report.js';
@@ -70,7 +74,7 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
   const cacheDir = path.join(PACKAGE_ROOT, '.bench-cache', `retrieval-${rows}-noise${NOISE}`);
   const store = await Store.open({ storeUri: cacheDir, storageOptions: {}, readConsistencySeconds: 0 });
   let buildSeconds = NaN;
-  if (!existsSync(path.join(cacheDir, 'chunks.lance')) || (await (await store.chunks()).countRows()) !== rows) {
+  if (!existsSync(path.join(cacheDir, 'chunks.lance')) || (await (await store.chunks()).count()) !== rows) {
     mkdirSync(cacheDir, { recursive: true });
     const table = await store.chunks();
     const now = new Date().toISOString();
@@ -89,6 +93,7 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
   }
   const table = await store.chunks();
   const policy = await PolicyEngine.load(await policyDir());
+  const sources = new SourceCatalog(store);
   const k = 10;
   const exactTop = (q: Float32Array, allowed: Set<string> | null) => {
     const scored: [number, number][] = [];
@@ -113,16 +118,18 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
     for (const q of data.queries) {
       const exact = exactTop(q, allowed);
       let t = performance.now();
-      const result = await search({ store, embedder: { embedOne: async () => q }, policy }, { identity: identity(classes), approvals: [], query: 'q', k, mode: 'vector' });
+      const result = await search({ store, embedder: { embedOne: async () => q }, sources }, contextFor(policy, identity(classes), []), { query: 'q', k, mode: 'vector' });
       aware.push(performance.now() - t);
-      recallAware += result.hits.filter((h) => exact.has(h.chunkId)).length / k;
+      recallAware += result.passages.filter((p) => exact.has(p.result_id)).length / k;
       t = performance.now();
-      const plain = await table.query().nearestTo(q).distanceType('cosine').nprobes(ANN.nprobes).refineFactor(ANN.refineFactor).limit(k).toArray(); // same row shape as search returns
+      // The same store query and row parsing as search, with no permission filter.
+      const plain = await searchChunks(table, { mode: 'vector', where: chunkWhere.all(), query: 'q', vector: q, limit: k });
       unfiltered.push(performance.now() - t);
       const exactAll = exactTop(q, null);
-      recallUnfiltered += plain.filter((r) => exactAll.has(String(r.chunk_id))).length / k;
+      recallUnfiltered += plain.filter(({ chunk }) => exactAll.has(chunk.chunk_id)).length / k;
       t = performance.now();
-      const candidates = await table.query().nearestTo(q).distanceType('cosine').nprobes(ANN.nprobes).refineFactor(ANN.refineFactor).limit(overFetch).select(['chunk_id', 'data_class', '_distance']).toArray();
+      const candidates = await table.raw
+        .query().nearestTo(q).distanceType('cosine').nprobes(ANN.nprobes).refineFactor(ANN.refineFactor).limit(overFetch).select(['chunk_id', 'data_class', '_distance']).toArray();
       const kept = candidates.filter((r) => allowed.has(String(r.data_class))).slice(0, k);
       post.push(performance.now() - t);
       recallPost += kept.filter((r) => exact.has(String(r.chunk_id))).length / k;
@@ -148,9 +155,8 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
   for (const lines of [100, 10_000, 100_000]) {
     const big = await PolicyEngine.load(await policyDir(lines));
     const once = () => {
-      const id = identity();
-      const authority = computeAuthority(big, id, []);
-      for (let c = 0; c < 10; c++) decideChunk(big, id, authority, { source: 'synthetic', data_class: CLASSES[c % 4]![0], acl_source: ['*'], acl_doc: ['*'] });
+      const { authority } = contextFor(big, identity(), []);
+      for (let c = 0; c < 10; c++) decideChunk(big, authority, { source: 'synthetic', data_class: CLASSES[c % 4]![0], acl_source: ['*'], acl_doc: ['*'] });
     };
     let t0 = performance.now();
     once();

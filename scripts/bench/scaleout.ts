@@ -3,14 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { loadConfig, PACKAGE_ROOT, type Config } from '../../src/config/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
 import { Embedder } from '../../src/embed/embedder.js';
 import type { RequestIdentity } from '../../src/identity/identity.js';
-import { mintGrant } from '../../src/identity/grant.js';
+import { mintGrant } from '../../src/identity/mint.js';
 import { loadOrCreateSigningKey } from '../../src/identity/keys.js';
 import { ingestAll } from '../../src/ingest/ingest.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { search } from '../../src/retrieval/search.js';
+import { SourceCatalog } from '../../src/retrieval/source-catalog.js';
+import { contextFor } from '../../src/gate/gate.js';
 import { Store } from '../../src/store/store.js';
 import { startLocalS3 } from '../s3-local.js';
 import { startServeProcess } from '../serve-process.js';
@@ -40,11 +43,12 @@ export async function runScaleOutBench(opts: { quick: boolean; seconds?: number 
     const searches = opts.quick ? 30 : 200;
     for (const [name, config] of [['local folder', local], ['S3-compatible (s3rver)', remote]] as const) {
       const store = await Store.open(config);
+      const sources = new SourceCatalog(store);
       await ingestAll({ corporaDir: config.corporaDir, store, embedder, knownClasses: new Set(policy.classes.map((c) => c.id)), directory: policy });
       const latencies: number[] = [];
       for (let i = 0; i < searches + 5; i++) {
         const t = performance.now();
-        await search({ store, embedder, policy }, { identity: ALICE, approvals: [], query: QUERIES[i % QUERIES.length]!, k: 5 });
+        await search({ store, embedder, sources }, contextFor(policy, ALICE, []), { query: QUERIES[i % QUERIES.length]!, k: 5 });
         if (i >= 5) latencies.push(performance.now() - t); // the first five warm caches
       }
       store.close();

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Table } from '@lancedb/lancedb';
 import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
-import { sqlString } from '../store/sql.js';
+import { predicatesFor } from '../store/predicates.js';
 import type { Store } from '../store/store.js';
+import type { TypedTable } from '../store/typed-table.js';
 import type { AuditFileLines } from './reader.js';
 
 /**
@@ -28,6 +28,9 @@ const segmentArrowSchema = new Schema([
   new Field('last_seq', new Int64(), false),
   ...['lines', 'sha256', 'shipped_at'].map((n) => new Field(n, new Utf8(), false)),
 ]);
+const RegistryRowSchema = z.object({ replica: z.string(), registered_at: z.string() });
+const registryWhere = predicatesFor<keyof z.infer<typeof RegistryRowSchema>>();
+const segmentWhere = predicatesFor<keyof SegmentRow>();
 const registryArrowSchema = new Schema(['replica', 'registered_at'].map((n) => new Field(n, new Utf8(), false)));
 
 const REGISTRY_TABLE = 'audit_replicas';
@@ -37,20 +40,23 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** One replica's shipped segments (the writer side). */
 export class ReplicaSegments {
   private constructor(
-    private readonly registry: Table,
-    private readonly table: Table,
+    private readonly registry: TypedTable<typeof RegistryRowSchema>,
+    private readonly table: TypedTable<typeof SegmentRowSchema>,
     readonly replica: string,
   ) {}
 
   static async open(store: Store, replica: string): Promise<ReplicaSegments> {
-    return new ReplicaSegments(await store.openOrCreate(REGISTRY_TABLE, registryArrowSchema), await store.openOrCreate(segmentTable(replica), segmentArrowSchema), replica);
+    return new ReplicaSegments(
+      await store.typed(REGISTRY_TABLE, registryArrowSchema, RegistryRowSchema),
+      await store.typed(segmentTable(replica), segmentArrowSchema, SegmentRowSchema),
+      replica,
+    );
   }
 
   /** The highest sequence number already in the store (0 if none). */
   async shippedThrough(): Promise<number> {
-    await this.table.checkoutLatest();
-    const rows = await this.table.query().select(['last_seq']).toArray();
-    return rows.reduce((max, r) => Math.max(max, Number(r.last_seq)), 0);
+    const rows = await this.table.rows(undefined, { select: ['last_seq'], latest: true });
+    return rows.reduce((max, r) => Math.max(max, r.last_seq), 0);
   }
 
   /** Appends complete lines (each a JSON record with `seq`) as one segment. */
@@ -59,33 +65,33 @@ export class ReplicaSegments {
     if (lines.length === 0) return;
     const seqs = lines.map((line) => Number((JSON.parse(line) as { seq: number }).seq));
     const text = lines.join('\n');
-    await this.table.add([{ first_seq: BigInt(seqs[0]!), last_seq: BigInt(seqs.at(-1)!), lines: text, sha256: sha256(text), shipped_at: new Date().toISOString() }]);
+    // Int64 columns take BigInt values.
+    await this.table.raw.add([{ first_seq: BigInt(seqs[0]!), last_seq: BigInt(seqs.at(-1)!), lines: text, sha256: sha256(text), shipped_at: new Date().toISOString() }]);
   }
 
   /** Replaces every segment with one holding `lines` (after a retention purge). */
   async replace(lines: string[]): Promise<void> {
-    await this.table.delete('true');
+    await this.table.delete(segmentWhere.all());
     await this.ship(lines);
   }
 
   private async ensureRegistered(): Promise<void> {
     await this.registry.checkoutLatest();
-    if ((await this.registry.countRows(`replica = ${sqlString(this.replica)}`)) > 0) return;
+    if ((await this.registry.count(registryWhere.eq('replica', this.replica))) > 0) return;
     await this.registry.add([{ replica: this.replica, registered_at: new Date().toISOString() }]);
   }
 }
 
 /** Every registered replica's shipped lines, in sequence order, as one pseudo-file per replica. */
 export async function readShippedSegments(store: Store): Promise<AuditFileLines[]> {
-  const registry = await store.tryOpen(REGISTRY_TABLE);
+  const registry = await store.tryTyped(REGISTRY_TABLE, RegistryRowSchema);
   if (!registry) return [];
-  await registry.checkoutLatest();
-  const replicas = [...new Set((await registry.query().toArray()).map((r) => String(r.replica)))].sort();
+  const replicas = [...new Set((await registry.rows(undefined, { latest: true })).map((r) => r.replica))].sort();
   const out: AuditFileLines[] = [];
   for (const replica of replicas) {
-    const table = await store.tryOpen(segmentTable(replica));
+    const table = await store.tryTyped(segmentTable(replica), SegmentRowSchema);
     if (!table) continue;
-    const rows = (await table.query().toArray()).map((r) => SegmentRowSchema.parse({ ...r, first_seq: Number(r.first_seq), last_seq: Number(r.last_seq) }));
+    const rows = await table.rows();
     const lines: string[] = [];
     for (const segment of rows.sort((a, b) => a.first_seq - b.first_seq)) {
       if (sha256(segment.lines) !== segment.sha256) lines.push(`segment ${segment.first_seq}-${segment.last_seq} of ${replica} does not match its checksum`);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../config/package.js';
 import { addGlobalOptions } from './context.js';
 import { commands } from './commands/index.js';
 import { exitWithError } from './output.js';
@@ -14,7 +15,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const program = addGlobalOptions(
   new Command('clearance')
     .description('Permission-aware RAG broker: an MCP knowledge server whose agents never retrieve more than their human may read, for this task.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)'),
 );
 program.exitOverride();

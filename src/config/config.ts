@@ -4,18 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from './errors.js';
+import { PACKAGE_ROOT } from './package.js';
 
 /**
  * Configuration: defaults < config file < environment < flags (later wins).
  * Relative paths in the config file resolve against the file's folder; in env and flags, against the cwd.
  */
 
-/** The folder holding Clearance's package.json, whether running from src/ (tests) or dist/src/. */
-export const PACKAGE_ROOT = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-})();
 export const HUB_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
 
 const storageOptions = z.record(z.string(), z.string());

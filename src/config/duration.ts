@@ -6,3 +6,10 @@ export function parseDurationMs(text: string, field: string): number {
   if (!match) throw new Error(`${field} "${text}": use a number and a unit, e.g. 90m, 8h or 400d`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
+
+/** A grant or approval lifetime: 1 second to 30 days. */
+export function parseTtlSeconds(ttl: string): number {
+  const ms = parseDurationMs(ttl, '--ttl');
+  if (ms <= 0 || ms > 30 * 86_400_000) throw new Error(`--ttl "${ttl}": must be between 1s and 30d`);
+  return ms / 1000;
+}

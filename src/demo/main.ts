@@ -1,15 +1,15 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { loadConfig } from '../config/config.js';
-import { mintGrant } from '../identity/grant.js';
-import { loadOrCreateSigningKey } from '../identity/keys.js';
-import { ingestAll } from '../ingest/ingest.js';
-import { openRuntime, type Runtime } from '../mcp/runtime.js';
-import { buildServer } from '../mcp/server.js';
-import { startRun, endRun } from '../mcp/session.js';
+import { approve } from '../admin/approvals.js';
+import { auditAdmin, osActor } from '../admin/record.js';
+import { startTask } from '../admin/tasks.js';
+import { ingestCorpora } from '../app/ingest.js';
+import { openServer, type ServerRuntime } from '../app/server.js';
 import { verifyAudit } from '../audit/verify.js';
-import { auditAdmin, osActor } from '../cli/admin-audit.js';
 import { printTable } from '../cli/output.js';
+import { loadConfig } from '../config/config.js';
+import { buildServer } from '../mcp/server.js';
+import { endRun, startRun } from '../mcp/session.js';
 
 process.env.LANCEDB_LOG ??= 'error';
 const QUESTION = 'What happened in INC-2041 and how do we prevent it?';
@@ -20,11 +20,11 @@ interface SearchOutput {
 }
 
 /** One MCP session for a human through an agent: a real task grant, the real server, an SDK client. */
-async function openAgent(runtime: Runtime, human: string, agent: string, purpose: string) {
-  const key = await loadOrCreateSigningKey(runtime.config.keysDir);
-  const { grant } = await mintGrant(key, runtime.config, { human, agent, purpose, scope: {}, ttlSeconds: 3600 });
-  await runtime.governance.recordTask({ task_id: grant.taskId, jti: grant.jti, human, agent, purpose, scope: '{}', issued_at: grant.issuedAt.toISOString(), expires_at: grant.expiresAt.toISOString(), issued_by: 'demo', revoked_at: null, revoked_by: null });
-  await auditAdmin(runtime.config, { action: 'task.start', target: grant.taskId, actor: 'demo', actorAuth: 'demo-script', detail: { human, agent, purpose } });
+const DEMO_ACTOR = { human: 'demo', auth: 'demo-script' };
+
+async function openAgent(runtime: ServerRuntime, human: string, agent: string, purpose: string) {
+  // The same admin core as `clearance task start`: narrowing check, key publication, task record, audit.
+  const { grant } = await startTask(runtime.app, { human, agent, purpose, scope: {}, ttlSeconds: 3600, actor: DEMO_ACTOR });
   const session = await startRun(runtime, grant, 'test');
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await buildServer(session).connect(serverSide);
@@ -53,11 +53,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   say('Clearance demo: one question, asked by different people through different agents.\n');
   say(`store ${config.storeUri}\npolicy ${config.policyDir}\nmodel ${config.modelDir} (${config.modelDtype})\n`);
-  const runtime = await openRuntime(config);
+  const runtime = await openServer(config);
+  const { app } = runtime;
   try {
     say('1. Ingest the labelled sample corpora (incremental: a second run embeds nothing)');
-    const report = await ingestAll({ corporaDir: config.corporaDir, store: runtime.store, embedder: runtime.embedder, knownClasses: new Set(runtime.policy.classes.map((c) => c.id)), directory: runtime.policy });
-    await auditAdmin(config, { action: 'ingest', target: 'all', detail: { docsEmbedded: report.docsEmbedded, chunksWritten: report.chunksWritten, tableVersion: report.tableVersion } });
+    const report = await ingestCorpora(app);
+    await auditAdmin(app, { action: 'ingest', target: 'all', actor: osActor(), detail: { docsEmbedded: report.docsEmbedded, chunksWritten: report.chunksWritten, tableVersion: report.tableVersion } });
     printTable(report.sources.map((s) => ({ source: s.source, class: s.dataClass ?? '-', documents: s.docs, chunks: s.chunks, embedded_now: s.embedded })));
     say(`   ${report.docsEmbedded} documents embedded in ${report.seconds.toFixed(1)} s\n`);
 
@@ -87,8 +88,8 @@ async function main(): Promise<void> {
     say(`   before: ${before.filter((r) => r.data_class === 'telemetry').length} telemetry results`);
     const request = await alice.client.callTool({ name: 'request_access', arguments: { class: 'telemetry', reason: 'need the alert timeline to write the follow-up' } });
     const requestId = (request.structuredContent as { request_id: string }).request_id;
-    const approved = await runtime.governance.approve(requestId, { human: 'frank', auth: 'demo-script' }, 3600, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('frank'));
-    await auditAdmin(config, { action: 'approval.approve', target: approved.task_id, actor: 'frank', actorAuth: 'demo-script', detail: { request: requestId, target: 'class:telemetry' } });
+    // The same admin core as `clearance approvals approve`: the policy decides frank may approve, for this task only.
+    await approve(app, requestId, { human: 'frank', auth: 'demo-script' }, 3600);
     const after = await alice.ask('INC-2041 checkout latency alert timeline p95');
     say(`   request ${requestId} approved by frank → after: ${after.filter((r) => r.data_class === 'telemetry').length} telemetry results, e.g. ${after.find((r) => r.data_class === 'telemetry')?.citation.doc_id ?? '-'}`);
     const release = await alice.client.callTool({ name: 'check_release', arguments: { destination_class: 'public', draft: 'Status update: checkout is fine now.', reason: 'may I post a public status update?' } });
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
     say(`   its review packet:                 npx clearance packet ${runs.at(-1)}`);
     say(`   who received the postmortem:       npx clearance who-read postmortems/inc-2041-postmortem.md`);
     say(`   connect a real agent:              npx clearance task start --owner alice --agent claude-code --purpose "…"  (see README, "Connect an agent")`);
-    say(`\n(demo run by ${osActor()})`);
+    say(`\n(demo run by ${osActor().human})`);
   } finally {
     await runtime.close();
   }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Table } from '@lancedb/lancedb';
 import type { Approval, RequestIdentity } from '../identity/identity.js';
-import { sqlString } from '../store/sql.js';
+import { predicatesFor } from '../store/predicates.js';
 import type { Store } from '../store/store.js';
+import type { TypedTable } from '../store/typed-table.js';
 import {
   ApprovalRowSchema,
   approvalArrowSchema,
@@ -27,21 +27,23 @@ export interface Actor {
 
 export type SwitchScope = SwitchRow['scope'];
 
-const plain = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith('_')));
+const switchWhere = predicatesFor<keyof SwitchRow>();
+const approvalWhere = predicatesFor<keyof ApprovalRow>();
+const taskWhere = predicatesFor<keyof TaskRow>();
 
 /** Kill switches, approvals and the task registry, read and written through the shared store. */
 export class Governance {
   private constructor(
-    private readonly switches: Table,
-    private readonly approvals: Table,
-    private readonly tasks: Table,
+    private readonly switches: TypedTable<typeof SwitchRowSchema>,
+    private readonly approvals: TypedTable<typeof ApprovalRowSchema>,
+    private readonly tasks: TypedTable<typeof TaskRowSchema>,
   ) {}
 
   static async open(store: Store): Promise<Governance> {
     return new Governance(
-      await store.openOrCreate(GOVERNANCE_TABLES.switches, switchArrowSchema),
-      await store.openOrCreate(GOVERNANCE_TABLES.approvals, approvalArrowSchema),
-      await store.openOrCreate(GOVERNANCE_TABLES.tasks, taskArrowSchema),
+      await store.typed(GOVERNANCE_TABLES.switches, switchArrowSchema, SwitchRowSchema),
+      await store.typed(GOVERNANCE_TABLES.approvals, approvalArrowSchema, ApprovalRowSchema),
+      await store.typed(GOVERNANCE_TABLES.tasks, taskArrowSchema, TaskRowSchema),
     );
   }
 
@@ -57,15 +59,13 @@ export class Governance {
     const active = (await this.activeSwitches()).filter((s) => (match.id ? s.id === match.id : s.scope === match.scope && (match.scope === 'all' || s.value === match.value)));
     const now = new Date().toISOString();
     for (const s of active) {
-      await this.switches.update({ where: `id = ${sqlString(s.id)}`, values: { revived_at: now, revived_by: actor.human } });
+      await this.switches.update(switchWhere.eq('id', s.id), { revived_at: now, revived_by: actor.human });
     }
     return active.map((s) => ({ ...s, revived_at: now, revived_by: actor.human }));
   }
 
   async activeSwitches(): Promise<SwitchRow[]> {
-    await this.switches.checkoutLatest();
-    const rows = await this.switches.query().where('revived_at IS NULL').toArray();
-    return rows.map((r) => SwitchRowSchema.parse(plain(r)));
+    return this.switches.rows(switchWhere.isNull('revived_at'), { latest: true });
   }
 
   // ---- approvals ----------------------------------------------------------------------------
@@ -93,9 +93,8 @@ export class Governance {
   }
 
   async listApprovals(status?: ApprovalRow['status']): Promise<ApprovalRow[]> {
-    await this.approvals.checkoutLatest();
-    const rows = await (status ? this.approvals.query().where(`status = ${sqlString(status)}`) : this.approvals.query()).toArray();
-    return rows.map((r) => ApprovalRowSchema.parse(plain(r))).sort((a, b) => a.requested_at.localeCompare(b.requested_at));
+    const rows = await this.approvals.rows(status ? approvalWhere.eq('status', status) : undefined, { latest: true });
+    return rows.sort((a, b) => a.requested_at.localeCompare(b.requested_at));
   }
 
   async getApproval(id: string): Promise<ApprovalRow | undefined> {
@@ -108,16 +107,16 @@ export class Governance {
     if (row.human === approver.human) throw new GovernanceError(`${approver.human} cannot approve their own request ${id}`);
     if (!mayApprove(row)) throw new GovernanceError(`${approver.human} is not an approver for ${row.target_kind} "${row.target_id}" (see policy/approvals.csv)`);
     const now = new Date();
-    const values = { status: 'approved', decided_by: approver.human, decided_auth: approver.auth, decided_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlSeconds * 1000).toISOString() };
-    await this.approvals.update({ where: `id = ${sqlString(id)}`, values });
-    return { ...row, ...values, status: 'approved' };
+    const values = { status: 'approved' as const, decided_by: approver.human, decided_auth: approver.auth, decided_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlSeconds * 1000).toISOString() };
+    await this.approvals.update(approvalWhere.eq('id', id), values);
+    return { ...row, ...values };
   }
 
   async deny(id: string, approver: Actor, reason: string): Promise<ApprovalRow> {
     const row = await this.pending(id);
-    const values = { status: 'denied', decided_by: approver.human, decided_auth: approver.auth, decided_at: new Date().toISOString(), deny_reason: reason };
-    await this.approvals.update({ where: `id = ${sqlString(id)}`, values });
-    return { ...row, ...values, status: 'denied' };
+    const values = { status: 'denied' as const, decided_by: approver.human, decided_auth: approver.auth, decided_at: new Date().toISOString(), deny_reason: reason };
+    await this.approvals.update(approvalWhere.eq('id', id), values);
+    return { ...row, ...values };
   }
 
   private async pending(id: string): Promise<ApprovalRow> {
@@ -129,10 +128,8 @@ export class Governance {
 
   /** Approved, unexpired approvals for exactly this task and human. */
   async liveApprovals(taskId: string, human: string, now = Date.now()): Promise<Approval[]> {
-    await this.approvals.checkoutLatest();
-    const rows = await this.approvals.query().where(`status = 'approved' AND task_id = ${sqlString(taskId)} AND human = ${sqlString(human)}`).toArray();
+    const rows = await this.approvals.rows(approvalWhere.and(approvalWhere.eq('status', 'approved'), approvalWhere.eq('task_id', taskId), approvalWhere.eq('human', human)), { latest: true });
     return rows
-      .map((r) => ApprovalRowSchema.parse(plain(r)))
       .filter((r) => r.expires_at !== null && Date.parse(r.expires_at) > now)
       .map((r) => ({ id: r.id, taskId: r.task_id, human: r.human, target: { kind: r.target_kind, id: r.target_id }, approver: r.decided_by!, expiresAt: r.expires_at! }));
   }
@@ -143,20 +140,18 @@ export class Governance {
   }
 
   async listTasks(): Promise<TaskRow[]> {
-    await this.tasks.checkoutLatest();
-    return (await this.tasks.query().toArray()).map((r) => TaskRowSchema.parse(plain(r))).sort((a, b) => a.issued_at.localeCompare(b.issued_at));
+    return (await this.tasks.rows(undefined, { latest: true })).sort((a, b) => a.issued_at.localeCompare(b.issued_at));
   }
 
   async revokeTask(taskId: string, actor: Actor): Promise<TaskRow> {
     const task = (await this.listTasks()).find((t) => t.task_id === taskId);
     if (!task) throw new GovernanceError(`no task "${taskId}"; see \`clearance task list\``);
     const values = { revoked_at: new Date().toISOString(), revoked_by: actor.human };
-    await this.tasks.update({ where: `task_id = ${sqlString(taskId)}`, values });
+    await this.tasks.update(taskWhere.eq('task_id', taskId), values);
     return { ...task, ...values };
   }
 
   async revokedTasks(): Promise<Set<string>> {
-    await this.tasks.checkoutLatest();
-    return new Set((await this.tasks.query().where('revoked_at IS NOT NULL').select(['task_id']).toArray()).map((r) => String(r.task_id)));
+    return new Set((await this.tasks.rows(taskWhere.isNotNull('revoked_at'), { select: ['task_id'], latest: true })).map((r) => r.task_id));
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema } from '../store/schema.js';
+import { IdSchema } from '../labels/ids.js';
 
 export const METHODS = ['search', 'fetch', 'list_sources', 'request_access', 'session_info', 'check_release'] as const;
 export const MethodSchema = z.enum(METHODS);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PrincipalSchema } from '../store/schema.js';
+import { PrincipalSchema } from '../labels/ids.js';
 
 /** A parsed document before labelling: its text is what chunk spans index into. */
 export const ParsedDocSchema = z.object({

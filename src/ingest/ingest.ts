@@ -1,22 +1,21 @@
-import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Embedder } from '../embed/embedder.js';
 import { assertStoreModel } from '../embed/model-guard.js';
-import { sqlString, sqlStringList } from '../store/sql.js';
-import type { ChunkRow } from '../store/schema.js';
 import { WriterLease } from '../store/lease.js';
-import type { Store } from '../store/store.js';
-import { chunkDocument, type ChunkOptions } from './chunker.js';
-import { discoverFiles } from './discover.js';
-import type { ParsedDoc, Skip } from './document.js';
-import { labelDocument, type DocLabels, type ReaderDirectory } from './labels.js';
+import { chunkWhere } from '../store/permission-filter.js';
+import { predicatesFor } from '../store/predicates.js';
+import type { SourceColumn, SourceRow } from '../store/schema.js';
+import type { ChunkTable, SourceTable, Store } from '../store/store.js';
+import type { ChunkOptions } from './chunker.js';
+import type { ReaderDirectory } from './labels.js';
 import { loadManifest, MANIFEST_FILE, type CorpusManifest } from './manifest.js';
-import { parseHtml } from './parse/html.js';
-import { parseJsonl } from './parse/jsonl.js';
-import { parseMarkdown } from './parse/markdown.js';
-import { parseText } from './parse/text.js';
+import { parseSource } from './parse/index.js';
+import { planSource, sha256, type SourcePlan } from './plan.js';
+import { relabelDocuments, writeDocuments } from './writer.js';
+
+const sourceWhere = predicatesFor<SourceColumn>();
 
 export const SourceReportSchema = z.object({
   source: z.string(),
@@ -69,99 +68,13 @@ export interface IngestOptions {
   leaseWaitMs?: number;
 }
 
-interface ExistingDoc {
-  version: string;
-  labels: string;
-  chunks: number;
-}
-
-interface PlannedDoc {
-  doc: ParsedDoc;
-  labels: DocLabels;
-  version: string;
-  labelKey: string;
-  updatedAt: string;
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const labelKey = (l: DocLabels) => JSON.stringify([l.dataClass, l.aclSource, l.aclDoc, l.owner]);
-const arr = (v: unknown): string[] => (Array.isArray(v) ? v : (v as { toArray(): string[] }).toArray()).map(String);
-
-/** The text that is embedded: title and heading give a chunk its context. */
-export function embeddingInput(title: string, heading: string, text: string): string {
-  return heading && heading !== title ? `${title} — ${heading}\n${text}` : `${title}\n${text}`;
-}
-
-async function parseSource(dir: string, manifest: CorpusManifest): Promise<{ docs: ParsedDoc[]; skips: Skip[] }> {
-  const { files, skips } = await discoverFiles(dir, manifest);
-  const docs: ParsedDoc[] = [];
-  for (const file of files) {
-    const docId = `${manifest.id}/${file.relPath}`;
-    try {
-      if (file.relPath.endsWith('.jsonl')) {
-        const parsed = parseJsonl(file.text, manifest.id, file.relPath, manifest.jsonl!);
-        docs.push(...parsed.docs.map((d) => ({ ...d, updatedAt: d.updatedAt ?? file.mtime })));
-        skips.push(...parsed.skips);
-        continue;
-      }
-      const parse = /\.(md|markdown)$/i.test(file.relPath) ? parseMarkdown : /\.html?$/i.test(file.relPath) ? parseHtml : parseText;
-      const doc = parse(file.text, docId, file.relPath);
-      if (doc.text.trim() === '') skips.push({ path: file.relPath, reason: 'no text after parsing' });
-      else docs.push({ ...doc, updatedAt: doc.updatedAt ?? file.mtime });
-    } catch (err) {
-      skips.push({ path: file.relPath, reason: (err as Error).message });
-    }
-  }
-  return { docs, skips };
-}
-
-async function existingDocs(store: Store, source: string): Promise<Map<string, ExistingDoc>> {
-  const table = await store.chunks();
-  const rows = await table
-    .query()
-    .where(`source = ${sqlString(source)}`)
-    .select(['doc_id', 'doc_version', 'data_class', 'acl_source', 'acl_doc', 'owner'])
-    .toArray();
-  const docs = new Map<string, ExistingDoc>();
-  for (const row of rows) {
-    const key = labelKey({ dataClass: row.data_class, aclSource: arr(row.acl_source), aclDoc: arr(row.acl_doc), owner: row.owner });
-    const prev = docs.get(row.doc_id);
-    docs.set(row.doc_id, { version: row.doc_version, labels: key, chunks: (prev?.chunks ?? 0) + 1 });
-  }
-  return docs;
-}
-
-function rowsFor(plan: PlannedDoc, source: string, chunks: ReturnType<typeof chunkDocument>, vectors: Float32Array[], now: string): ChunkRow[] {
-  return chunks.map((chunk, i) => ({
-    chunk_id: sha256(`${plan.doc.docId}\0${plan.version}\0${chunk.ordinal}`).slice(0, 32),
-    source,
-    doc_id: plan.doc.docId,
-    doc_path: plan.doc.path,
-    title: plan.doc.title,
-    heading: chunk.heading,
-    doc_version: plan.version,
-    ordinal: chunk.ordinal,
-    span_start: chunk.start,
-    span_end: chunk.end,
-    text: chunk.text,
-    chunk_hash: sha256(chunk.text),
-    data_class: plan.labels.dataClass,
-    owner: plan.labels.owner,
-    acl_source: plan.labels.aclSource,
-    acl_doc: plan.labels.aclDoc,
-    doc_updated_at: plan.updatedAt,
-    ingested_at: now,
-    vector: Array.from(vectors[i]!),
-  }));
-}
-
 /**
- * Brings the store in line with the corpora. Unchanged documents cost nothing; changed documents
- * replace their chunks in one commit (old version gone in the same commit); label-only changes keep
- * their vectors; removed documents and sources are deleted. A crash between commits leaves every
- * document either fully old or fully new, and a re-run finishes the job.
+ * Brings the store in line with the corpora, under the store's writer lease (one ingest at a time per
+ * store, whichever machine runs it). Unchanged documents cost nothing; changed documents replace
+ * their chunks in one commit; label-only changes keep their vectors; removed documents and sources
+ * are deleted. A crash between commits leaves every document either fully old or fully new, and a
+ * re-run finishes the job. A source that fails is reported and never stops the others.
  */
-/** Ingests under the store's writer lease: one ingest at a time per store, whichever machine runs it. */
 export async function ingestAll(options: IngestOptions): Promise<IngestReport> {
   if (options.dryRun) return ingestUnderLease(options);
   const lease = await WriterLease.acquire(options.store, 'ingest', { waitMs: options.leaseWaitMs, label: 'clearance ingest' });
@@ -172,170 +85,107 @@ export async function ingestAll(options: IngestOptions): Promise<IngestReport> {
   }
 }
 
+interface Tables {
+  chunks: ChunkTable;
+  sources: SourceTable;
+}
+
 async function ingestUnderLease(options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
-  const { store, embedder, corporaDir } = options;
   const dryRun = options.dryRun ?? false;
-  const commitEvery = options.commitEvery ?? 16;
-  if (!dryRun) await assertStoreModel(store, embedder, { claim: true });
-  const table = await store.chunks();
-  const sourcesTable = await store.sources();
-
-  const folders = (await readdir(corporaDir, { withFileTypes: true }))
+  if (!dryRun) await assertStoreModel(options.store, options.embedder, { claim: true });
+  const tables: Tables = { chunks: await options.store.chunks(), sources: await options.store.sources() };
+  const folders = (await readdir(options.corporaDir, { withFileTypes: true }))
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
   const selected = options.sources ?? folders;
   for (const name of selected) {
-    if (!folders.includes(name)) throw new Error(`--source ${name}: no folder ${path.join(corporaDir, name)}`);
+    if (!folders.includes(name)) throw new Error(`--source ${name}: no folder ${path.join(options.corporaDir, name)}`);
   }
 
   const reports: SourceReport[] = [];
-  let docsEmbedded = 0;
-  let chunksWritten = 0;
   for (const name of selected) {
-    const dir = path.join(corporaDir, name);
     const report: SourceReport = { source: name, dataClass: null, error: null, docs: 0, embedded: 0, relabelled: 0, unchanged: 0, deleted: 0, chunksWritten: 0, chunks: 0, skipped: [] };
     reports.push(report);
-    if (!(await stat(path.join(dir, MANIFEST_FILE)).catch(() => null))) {
-      report.error = `no ${MANIFEST_FILE}: not a corpus folder (skipped; its existing chunks, if any, are kept)`;
-      continue;
-    }
-    let manifest: CorpusManifest;
     try {
-      manifest = await loadManifest(dir, options.knownClasses);
+      await ingestSource(options, tables, path.join(options.corporaDir, name), report, dryRun);
     } catch (err) {
       report.error = `${(err as Error).message}\n  (the store keeps this source's last good version)`;
-      continue;
-    }
-    report.dataClass = manifest.data_class;
-    const { docs, skips } = await parseSource(dir, manifest);
-    report.skipped.push(...skips);
-    const existing = await existingDocs(store, manifest.id);
-
-    const toEmbed: PlannedDoc[] = [];
-    const toRelabel: PlannedDoc[] = [];
-    const keep = new Set<string>();
-    for (const doc of docs) {
-      let labels: DocLabels;
-      try {
-        labels = labelDocument(manifest, doc, options.directory);
-      } catch (err) {
-        report.skipped.push({ path: doc.path, reason: (err as Error).message });
-        keep.add(doc.docId); // a document that fails validation keeps its last good version
-        continue;
-      }
-      const plan: PlannedDoc = { doc, labels, version: sha256(`${doc.title}\0${doc.text}`), labelKey: labelKey(labels), updatedAt: doc.updatedAt ?? new Date(0).toISOString() };
-      keep.add(doc.docId);
-      report.docs++;
-      const prior = existing.get(doc.docId);
-      if (!prior || prior.version !== plan.version) toEmbed.push(plan);
-      else if (prior.labels !== plan.labelKey) toRelabel.push(plan);
-      else report.unchanged++;
-    }
-    const removed = [...existing.keys()].filter((id) => !keep.has(id));
-
-    if (!dryRun) {
-      // Embed and commit in batches; each commit replaces whole documents.
-      let done = 0;
-      for (let i = 0; i < toEmbed.length; i += commitEvery) {
-        const batch = toEmbed.slice(i, i + commitEvery);
-        const now = new Date().toISOString();
-        // Embed the whole batch's chunks together: full model batches, not one small batch per document.
-        const chunked = batch.map((plan) => ({ plan, chunks: chunkDocument(plan.doc, embedder, options.chunking) }));
-        const vectors = await embedder.embed(chunked.flatMap(({ plan, chunks }) => chunks.map((c) => embeddingInput(plan.doc.title, c.heading, c.text))));
-        const rows: ChunkRow[] = [];
-        let offset = 0;
-        for (const { plan, chunks } of chunked) {
-          rows.push(...rowsFor(plan, manifest.id, chunks, vectors.slice(offset, offset + chunks.length), now));
-          offset += chunks.length;
-        }
-        await replaceDocuments(store, batch.map((p) => p.doc.docId), rows);
-        done += batch.length;
-        report.chunksWritten += rows.length;
-        options.onProgress?.({ phase: 'embed', source: manifest.id, docsDone: done, docsTotal: toEmbed.length, chunksDone: report.chunksWritten });
-      }
-      if (toRelabel.length > 0) await relabelDocuments(store, toRelabel);
-      if (removed.length > 0) await table.delete(`doc_id IN ${sqlStringList(removed)}`);
-    }
-    report.embedded = toEmbed.length;
-    report.relabelled = toRelabel.length;
-    report.deleted = removed.length;
-    docsEmbedded += toEmbed.length;
-    chunksWritten += report.chunksWritten;
-
-    if (!dryRun) {
-      report.chunks = await table.countRows(`source = ${sqlString(manifest.id)}`);
-      const changed = toEmbed.length + toRelabel.length + removed.length > 0;
-      const row = {
-        source: manifest.id,
-        title: manifest.title,
-        data_class: manifest.data_class,
-        owner: manifest.owner,
-        acl_source: manifest.read_acl,
-        max_age_days: 'max_age_days' in manifest.freshness ? manifest.freshness.max_age_days : null,
-        review_by: 'review_by' in manifest.freshness ? manifest.freshness.review_by : null,
-        manifest_hash: sha256(JSON.stringify(manifest)),
-        doc_count: keep.size,
-        chunk_count: report.chunks,
-        last_ingest_at: new Date().toISOString(),
-      };
-      const prior = await sourcesTable.query().where(`source = ${sqlString(manifest.id)}`).toArray();
-      const same = prior[0] && prior[0].manifest_hash === row.manifest_hash && prior[0].chunk_count === row.chunk_count && prior[0].doc_count === row.doc_count;
-      if (changed || !same) await sourcesTable.mergeInsert('source').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([row]);
     }
   }
-
-  // Sources whose folders are gone (only when every folder was considered).
-  const removedSources: string[] = [];
-  if (!options.sources && !dryRun) {
-    const known = (await sourcesTable.query().select(['source']).toArray()).map((r) => String(r.source));
-    for (const source of known.filter((s) => !folders.includes(s))) {
-      await table.delete(`source = ${sqlString(source)}`);
-      await sourcesTable.delete(`source = ${sqlString(source)}`);
-      removedSources.push(source);
-    }
-  }
-  if (!dryRun && (docsEmbedded > 0 || reports.some((r) => r.relabelled + r.deleted > 0) || removedSources.length > 0)) {
-    await store.ensureChunkIndexes();
-  }
+  const removedSources = !options.sources && !dryRun ? await removeGoneSources(tables, folders) : [];
+  const docsEmbedded = reports.reduce((n, r) => n + r.embedded, 0);
+  if (!dryRun && (docsEmbedded > 0 || reports.some((r) => r.relabelled + r.deleted > 0) || removedSources.length > 0)) await options.store.ensureChunkIndexes();
   return {
     sources: reports,
     removedSources,
     docsEmbedded,
-    chunksWritten,
+    chunksWritten: reports.reduce((n, r) => n + r.chunksWritten, 0),
     seconds: (performance.now() - started) / 1000,
-    tableVersion: await table.version(),
+    tableVersion: await tables.chunks.version(),
     dryRun,
   };
 }
 
-/** New chunks in and the documents' old chunks out, in a single commit. */
-async function replaceDocuments(store: Store, docIds: string[], rows: ChunkRow[]): Promise<void> {
-  const table = await store.chunks();
-  await table
-    .mergeInsert('chunk_id')
-    .whenMatchedUpdateAll()
-    .whenNotMatchedInsertAll()
-    .whenNotMatchedBySourceDelete({ where: `doc_id IN ${sqlStringList(docIds)}` })
-    .execute(rows);
+async function ingestSource(options: IngestOptions, tables: Tables, dir: string, report: SourceReport, dryRun: boolean): Promise<void> {
+  if (!(await stat(path.join(dir, MANIFEST_FILE)).catch(() => null))) {
+    report.error = `no ${MANIFEST_FILE}: not a corpus folder (skipped; its existing chunks, if any, are kept)`;
+    return;
+  }
+  const manifest = await loadManifest(dir, options.knownClasses);
+  report.dataClass = manifest.data_class;
+  const { docs, skips } = await parseSource(dir, manifest);
+  const plan = await planSource(tables.chunks, manifest, docs, options.directory);
+  report.skipped.push(...skips, ...plan.skips);
+  report.docs = plan.toEmbed.length + plan.toRelabel.length + plan.unchanged;
+  report.unchanged = plan.unchanged;
+  report.embedded = plan.toEmbed.length;
+  report.relabelled = plan.toRelabel.length;
+  report.deleted = plan.removed.length;
+  if (dryRun) return;
+  await applyPlan(options, tables.chunks, manifest.id, plan, report);
+  report.chunks = await tables.chunks.count(chunkWhere.eq('source', manifest.id));
+  await writeSourceRow(tables.sources, manifest, plan, report);
 }
 
-/** Label-only change: rewrite the rows with their existing vectors, no embedding. */
-async function relabelDocuments(store: Store, plans: PlannedDoc[]): Promise<void> {
-  const table = await store.chunks();
-  const byDoc = new Map(plans.map((p) => [p.doc.docId, p]));
-  const rows = await table.query().where(`doc_id IN ${sqlStringList([...byDoc.keys()])}`).toArray();
-  const updated = rows.map((row) => {
-    const plan = byDoc.get(row.doc_id)!;
-    return {
-      ...Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith('_'))),
-      vector: Array.from(row.vector as Iterable<number>),
-      acl_source: plan.labels.aclSource,
-      acl_doc: plan.labels.aclDoc,
-      data_class: plan.labels.dataClass,
-      owner: plan.labels.owner,
-    };
-  });
-  await table.mergeInsert('chunk_id').whenMatchedUpdateAll().execute(updated);
+async function applyPlan(options: IngestOptions, table: ChunkTable, source: string, plan: SourcePlan, report: SourceReport): Promise<void> {
+  const commitEvery = options.commitEvery ?? 16;
+  for (let i = 0; i < plan.toEmbed.length; i += commitEvery) {
+    report.chunksWritten += await writeDocuments(table, options.embedder, source, plan.toEmbed.slice(i, i + commitEvery), options.chunking);
+    options.onProgress?.({ phase: 'embed', source, docsDone: Math.min(i + commitEvery, plan.toEmbed.length), docsTotal: plan.toEmbed.length, chunksDone: report.chunksWritten });
+  }
+  if (plan.toRelabel.length > 0) await relabelDocuments(table, plan.toRelabel);
+  if (plan.removed.length > 0) await table.delete(chunkWhere.in('doc_id', plan.removed));
+}
+
+async function writeSourceRow(table: SourceTable, manifest: CorpusManifest, plan: SourcePlan, report: SourceReport): Promise<void> {
+  const row: SourceRow = {
+    source: manifest.id,
+    title: manifest.title,
+    data_class: manifest.data_class,
+    owner: manifest.owner,
+    acl_source: manifest.read_acl,
+    max_age_days: 'max_age_days' in manifest.freshness ? manifest.freshness.max_age_days : null,
+    review_by: 'review_by' in manifest.freshness ? manifest.freshness.review_by : null,
+    manifest_hash: sha256(JSON.stringify(manifest)),
+    doc_count: plan.keep.size,
+    chunk_count: report.chunks,
+    last_ingest_at: new Date().toISOString(),
+  };
+  const changed = plan.toEmbed.length + plan.toRelabel.length + plan.removed.length > 0;
+  const [prior] = await table.rows(sourceWhere.eq('source', manifest.id));
+  const same = prior && prior.manifest_hash === row.manifest_hash && prior.chunk_count === row.chunk_count && prior.doc_count === row.doc_count;
+  if (changed || !same) await table.upsert('source', [row]);
+}
+
+/** Sources whose folders are gone (only when every folder was considered). */
+async function removeGoneSources(tables: Tables, folders: string[]): Promise<string[]> {
+  const known = (await tables.sources.rows(undefined, { select: ['source'] })).map((r) => r.source);
+  const gone = known.filter((s) => !folders.includes(s));
+  for (const source of gone) {
+    await tables.chunks.delete(chunkWhere.eq('source', source));
+    await tables.sources.delete(sourceWhere.eq('source', source));
+  }
+  return gone;
 }

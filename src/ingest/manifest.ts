@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../config/errors.js';
-import { IdSchema, PrincipalSchema } from '../store/schema.js';
+import { IdSchema, PrincipalSchema } from '../labels/ids.js';
 
 export class ManifestError extends Error {
   override name = 'ManifestError';

@@ -1,7 +1,8 @@
 import type { RequestIdentity } from '../identity/identity.js';
-import type { BoundaryPressure, ChunkProvenance } from './tool.js';
+import type { Provenance } from '../labels/provenance.js';
+import type { BoundaryPressure } from './tool.js';
 
-/** What the MCP layer tells the audit log about each call; `deps.ts` maps it onto audit records. */
+/** What the MCP layer tells the audit log about each call; `src/app` maps it onto audit records. */
 export interface CallRecord {
   identity: RequestIdentity;
   method: string;
@@ -10,8 +11,10 @@ export interface CallRecord {
   decision: 'allowed' | 'denied' | 'error' | 'killed';
   denial?: 'method_not_allowed' | 'invalid_input' | 'not_found_or_forbidden' | 'killed' | 'grant_expired' | 'internal_error';
   boundaryPressure?: BoundaryPressure;
-  chunks: ChunkProvenance[];
+  chunks: Provenance[];
   withheld: number;
+  /** The policy version the call was decided under (absent for refusals before the gate). */
+  policyVersion?: string;
   tableVersion?: number;
   latencyMs: number;
   timings?: Record<string, number>;
@@ -25,6 +28,7 @@ export interface RunRecord {
   classesReachable: string[];
   classesWithApproval: string[];
   sourcesInScope: string[] | 'all';
+  policyVersion?: string;
   received?: { classes: string[]; sources: string[]; calls: number };
   endReason?: string;
 }

@@ -9,10 +9,10 @@ import { hostHeaderValidation, localhostHostValidation } from '@modelcontextprot
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config/config.js';
-import { GrantError, type GrantVerifier, type TaskGrant } from '../identity/grant.js';
-import type { Session } from './pipeline.js';
+import { GrantError, type TaskGrant } from '../identity/grant.js';
+import type { GrantVerifier } from '../identity/verify.js';
 import { buildServer } from './server.js';
-import { endRun, SessionRefused, startRun, type SessionDeps } from './session.js';
+import { endRun, SessionRefused, startRun, type Session, type SessionDeps } from './session.js';
 
 const BODY_LIMIT = '1mb';
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '::1'];

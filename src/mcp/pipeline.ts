@@ -1,97 +1,112 @@
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { RequestIdentity } from '../identity/identity.js';
-import type { AuditPort, CallRecord } from './audit-port.js';
+import type { RequestContext } from '../gate/gate.js';
+import { travellingLabels } from '../labels/provenance.js';
+import type { CallRecord } from './audit-port.js';
 import { auditUnavailable, grantExpired, internalFailure, invalidArguments, stoppedByKillSwitch, unknownTool } from './errors.js';
-import type { CorePorts } from './ports.js';
-import type { RunState } from './run-state.js';
+import type { Session } from './session.js';
 import { TOOLS } from './tools/index.js';
-import type { ToolOutcome } from './tool.js';
+import type { ToolDefinition, ToolOutcome } from './tool.js';
 
-export interface Session {
-  identity: RequestIdentity;
-  run: RunState;
-  core: CorePorts;
-  audit: AuditPort;
+type RecordFields = Omit<CallRecord, 'identity' | 'method' | 'reason' | 'latencyMs' | 'chunks' | 'withheld' | 'args'> & Partial<Pick<CallRecord, 'chunks' | 'withheld' | 'args'>>;
+
+/** A call refused at some step: its record is written, then the error goes to the agent. */
+class Refusal {
+  constructor(
+    readonly error: McpError,
+    readonly fields: RecordFields,
+  ) {}
 }
 
+const stated = (rawArgs: unknown): string | null => {
+  const reason = (rawArgs as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? reason.slice(0, 500) : null;
+};
+
 /**
- * One tool call, in the order the architecture promises: grant → kill switch → method allowlist →
- * input validation → tool → kill switch again (in-flight) → audit (durable) → answer.
- * Every path, including refusals, writes exactly one audit record before anything is returned.
+ * One tool call, in the order the architecture promises: grant → kill switch → gate (approvals and
+ * authority, once) → method allowlist → input validation → tool → output contract → kill switch
+ * again (in flight) → audit (durable) → answer. Every path, refusals included, writes exactly one
+ * audit record before anything is returned.
  */
 export async function callTool(session: Session, name: string, rawArgs: unknown): Promise<CallToolResult> {
   const started = performance.now();
-  const { identity, run, core, audit } = session;
-  const reason = typeof (rawArgs as { reason?: unknown })?.reason === 'string' ? String((rawArgs as { reason: string }).reason).slice(0, 500) : null;
-  const record = (fields: Omit<CallRecord, 'identity' | 'method' | 'reason' | 'latencyMs' | 'chunks' | 'withheld' | 'args'> &
-    Partial<Pick<CallRecord, 'chunks' | 'withheld' | 'args'>>): Promise<void> =>
-    audit.recordCall({
-      identity,
-      method: name.slice(0, 80),
-      reason,
-      args: {},
-      chunks: [],
-      withheld: 0,
-      latencyMs: Math.round((performance.now() - started) * 100) / 100,
-      ...fields,
-    });
-  const refuse = async (error: McpError, fields: Parameters<typeof record>[0]): Promise<never> => {
-    await durably(record(fields));
-    throw error;
+  const record = (fields: RecordFields) =>
+    durably(
+      session.audit.recordCall({
+        identity: session.identity,
+        method: name.slice(0, 80),
+        reason: stated(rawArgs),
+        args: {},
+        chunks: [],
+        withheld: 0,
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        ...fields,
+      }),
+    );
+  let outcome: { ctx: RequestContext; tool: ToolDefinition; args: Record<string, unknown>; result: ToolOutcome<Record<string, unknown>> };
+  try {
+    outcome = await decideAndRun(session, name, rawArgs);
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    await record(err.fields);
+    throw err.error;
+  }
+  const { ctx, tool, args, result } = outcome;
+  const received = result.received ?? [];
+  await record({
+    decision: result.isError ? 'denied' : 'allowed',
+    denial: result.isError && tool.name === 'fetch' ? 'not_found_or_forbidden' : undefined,
+    args,
+    boundaryPressure: result.boundaryPressure,
+    chunks: received.map((p) => p.provenance),
+    withheld: result.withheld ?? 0,
+    policyVersion: ctx.authority.policyVersion,
+    tableVersion: result.tableVersion,
+    timings: result.timings,
+  });
+  session.run.record(received);
+  session.run.calls++;
+  return {
+    content: [{ type: 'text', text: result.text }],
+    structuredContent: result.structured,
+    ...(result.isError ? { isError: true } : {}),
+    _meta: { 'clearance/run_id': session.run.runId, 'clearance/labels': received.map((p) => travellingLabels(p.provenance)) },
   };
+}
 
-  if (Date.parse(identity.grantExpiresAt) <= Date.now()) return refuse(grantExpired(), { decision: 'denied', denial: 'grant_expired' });
-  const killed = core.killedFor(identity);
-  if (killed) return refuse(stoppedByKillSwitch(killed.reason), { decision: 'killed', denial: 'killed', error: `switch ${killed.id}` });
+async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
+  const { identity, gate, run, core } = session;
+  if (Date.parse(identity.grantExpiresAt) <= Date.now()) throw new Refusal(grantExpired(), { decision: 'denied', denial: 'grant_expired' });
+  const killed = gate.killedFor(identity);
+  if (killed) throw new Refusal(stoppedByKillSwitch(killed.reason), { decision: 'killed', denial: 'killed', error: `switch ${killed.id}` });
+  const ctx = await gate.enter(identity).catch((err: unknown) => {
+    throw new Refusal(internalFailure(), { decision: 'error', denial: 'internal_error', error: safeMessage(err) });
+  });
 
   const tool = TOOLS.find((t) => t.name === name);
-  if (!tool || !core.allowedMethods(identity).includes(tool.name)) {
-    return refuse(unknownTool(name), {
-      decision: 'denied',
-      denial: 'method_not_allowed',
-      boundaryPressure: { kind: 'method_not_allowed', detail: `called ${name.slice(0, 80)}` },
-    });
+  if (!tool || !ctx.authority.methods.includes(tool.name)) {
+    throw new Refusal(unknownTool(name), { decision: 'denied', denial: 'method_not_allowed', policyVersion: ctx.authority.policyVersion, boundaryPressure: { kind: 'method_not_allowed', detail: `called ${name.slice(0, 80)}` } });
   }
   const parsed = tool.inputSchema.safeParse(rawArgs ?? {});
-  if (!parsed.success) return refuse(invalidArguments(name, parsed.error), { decision: 'denied', denial: 'invalid_input' });
+  if (!parsed.success) throw new Refusal(invalidArguments(name, parsed.error), { decision: 'denied', denial: 'invalid_input', policyVersion: ctx.authority.policyVersion });
   const args = tool.auditArgs(parsed.data);
+  const failed = (err: unknown, withheld = 0) => new Refusal(internalFailure(), { decision: 'error', denial: 'internal_error', args, withheld, policyVersion: ctx.authority.policyVersion, error: safeMessage(err) });
 
-  let outcome: ToolOutcome<Record<string, unknown>>;
+  let result: ToolOutcome<Record<string, unknown>>;
   try {
-    outcome = await tool.handler(parsed.data, { identity, run, core });
+    result = await tool.handler(parsed.data, { request: ctx, run, core });
   } catch (err) {
-    return refuse(internalFailure(), { decision: 'error', denial: 'internal_error', args, error: safeMessage(err) });
+    throw failed(err);
   }
+  // The output contract: what leaves is exactly what the tool advertises (fail closed otherwise).
+  const contract = tool.outputSchema.safeParse(result.structured);
+  if (!contract.success) throw failed(new Error(`output does not match ${tool.name}'s outputSchema: ${contract.error.issues[0]?.message ?? ''}`), result.withheld);
 
-  const killedDuring = core.killedFor(identity);
+  const killedDuring = gate.killedFor(identity);
   if (killedDuring) {
-    return refuse(stoppedByKillSwitch(killedDuring.reason), { decision: 'killed', denial: 'killed', args, withheld: outcome.withheld ?? 0, error: `switch ${killedDuring.id} (in flight)` });
+    throw new Refusal(stoppedByKillSwitch(killedDuring.reason), { decision: 'killed', denial: 'killed', args, withheld: result.withheld ?? 0, policyVersion: ctx.authority.policyVersion, error: `switch ${killedDuring.id} (in flight)` });
   }
-
-  const received = outcome.received ?? [];
-  await durably(
-    record({
-      decision: outcome.isError ? 'denied' : 'allowed',
-      denial: outcome.isError && name === 'fetch' ? 'not_found_or_forbidden' : undefined,
-      args,
-      boundaryPressure: outcome.boundaryPressure,
-      chunks: received.map(({ text: _text, ...provenance }) => provenance),
-      withheld: outcome.withheld ?? 0,
-      tableVersion: outcome.tableVersion,
-      timings: outcome.timings,
-    }),
-  );
-  run.record(received);
-  run.calls++;
-  return {
-    content: [{ type: 'text', text: outcome.text }],
-    structuredContent: outcome.structured,
-    ...(outcome.isError ? { isError: true } : {}),
-    _meta: {
-      'clearance/run_id': run.runId,
-      'clearance/labels': received.map((c) => ({ data_class: c.data_class, source: c.source, doc_id: c.doc_id, doc_version: c.doc_version, chunk_hash: c.chunk_hash })),
-    },
-  };
+  return { ctx, tool, args, result: { ...result, structured: contract.data } };
 }
 
 /** An answer that cannot be audited is not given. */

@@ -1,4 +1,4 @@
-import type { ReceivedChunk } from './tool.js';
+import type { Passage } from '../labels/provenance.js';
 
 /**
  * What one run (MCP session) has received so far: its taint set for release checks and
@@ -7,7 +7,7 @@ import type { ReceivedChunk } from './tool.js';
 export class RunState {
   readonly classes = new Set<string>();
   readonly sources = new Set<string>();
-  private readonly chunks = new Map<string, ReceivedChunk>();
+  private readonly passages = new Map<string, Passage>();
   calls = 0;
 
   constructor(
@@ -15,15 +15,15 @@ export class RunState {
     readonly startedAt: Date = new Date(),
   ) {}
 
-  record(received: ReceivedChunk[]): void {
-    for (const chunk of received) {
-      this.classes.add(chunk.data_class);
-      this.sources.add(chunk.source);
-      this.chunks.set(chunk.chunk_hash, chunk);
+  record(received: Passage[]): void {
+    for (const passage of received) {
+      this.classes.add(passage.provenance.data_class);
+      this.sources.add(passage.provenance.source);
+      this.passages.set(passage.provenance.chunk_hash, passage);
     }
   }
 
-  receivedChunks(): ReceivedChunk[] {
-    return [...this.chunks.values()];
+  received(): Passage[] {
+    return [...this.passages.values()];
   }
 }

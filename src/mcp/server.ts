@@ -1,10 +1,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { callTool, type Session } from './pipeline.js';
+import { callTool } from './pipeline.js';
+import type { Session } from './session.js';
+import { VERSION } from '../config/package.js';
 import { TOOLS } from './tools/index.js';
 
-export const SERVER_INFO = { name: 'clearance', version: '0.1.0' };
+export const SERVER_INFO = { name: 'clearance', version: VERSION };
 
 const INSTRUCTIONS =
   'Clearance answers from the documents your human task owner may read for this task, and nothing else. ' +
@@ -32,8 +34,8 @@ function toolListing(name: string): Tool {
 /** One MCP server per run: its tools are exactly the ones this task's identity may call. */
 export function buildServer(session: Session): Server {
   const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: session.core.allowedMethods(session.identity).map(toolListing),
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: (await session.gate.enter(session.identity)).authority.methods.map(toolListing),
   }));
   server.setRequestHandler(CallToolRequestSchema, (request) => callTool(session, request.params.name, request.params.arguments));
   return server;

@@ -1,17 +1,27 @@
 import { randomUUID } from 'node:crypto';
+import type { Gate } from '../gate/gate.js';
 import type { TaskGrant } from '../identity/grant.js';
 import { identityFromGrant } from '../identity/grant.js';
-import type { Transport } from '../identity/identity.js';
+import type { RequestIdentity, Transport } from '../identity/identity.js';
 import type { AuditPort } from './audit-port.js';
-import type { Session } from './pipeline.js';
-import type { CorePorts } from './ports.js';
+import type { CorePorts } from './core-ports.js';
 import { RunState } from './run-state.js';
 
 export class SessionRefused extends Error {
   override name = 'SessionRefused';
 }
 
+/** One run: who it is for, what it has received, and the ports every call goes through. */
+export interface Session {
+  identity: RequestIdentity;
+  run: RunState;
+  gate: Gate;
+  core: CorePorts;
+  audit: AuditPort;
+}
+
 export interface SessionDeps {
+  gate: Gate;
   core: CorePorts;
   audit: AuditPort;
   /** Fails closed for unknown humans/agents and revoked tasks. */
@@ -23,16 +33,17 @@ export async function startRun(deps: SessionDeps, grant: TaskGrant, transport: T
   await deps.admit(grant);
   const run = new RunState(`run_${randomUUID()}`);
   const identity = identityFromGrant(grant, run.runId, transport);
-  const reach = deps.core.reachableClasses(identity, await deps.core.liveApprovals(identity));
+  const { authority } = await deps.gate.enter(identity);
   await deps.audit.recordRun({
     identity,
     kind: 'run.start',
-    methodsAllowed: deps.core.allowedMethods(identity),
-    classesReachable: reach.classes,
-    classesWithApproval: reach.withApproval,
-    sourcesInScope: reach.sources,
+    methodsAllowed: authority.methods,
+    classesReachable: authority.classes.map((c) => c.id),
+    classesWithApproval: authority.withApproval,
+    sourcesInScope: authority.sources,
+    policyVersion: authority.policyVersion,
   });
-  return { identity, run, core: deps.core, audit: deps.audit };
+  return { identity, run, gate: deps.gate, core: deps.core, audit: deps.audit };
 }
 
 export async function endRun(session: Session, endReason: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { GrantVerifier } from '../identity/grant.js';
+import type { GrantVerifier } from '../identity/verify.js';
 import { buildServer } from './server.js';
 import { endRun, startRun, type SessionDeps } from './session.js';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { RequestIdentity, Method } from '../identity/identity.js';
-import { ChunkProvenanceRecordSchema } from '../audit/record.js';
-import type { CorePorts } from './ports.js';
+import type { RequestContext } from '../gate/gate.js';
+import type { Method } from '../identity/identity.js';
+import type { Passage } from '../labels/provenance.js';
+import type { CorePorts } from './core-ports.js';
 import type { RunState } from './run-state.js';
 
 /** Every tool takes the agent's stated reason; it goes to the audit record verbatim. */
@@ -11,25 +12,17 @@ export const ReasonSchema = z
   .min(3, 'say why you are making this call (3-500 characters)')
   .max(500, 'keep the reason under 500 characters');
 
-/** Provenance of one chunk given to the agent: the audit record's shape, one definition for both. */
-export const ChunkProvenanceSchema = ChunkProvenanceRecordSchema;
-export type ChunkProvenance = z.infer<typeof ChunkProvenanceSchema>;
-
-/** A chunk the run received, kept in the run state for release checks. */
-export interface ReceivedChunk extends ChunkProvenance {
-  text: string;
-}
-
-export interface BoundaryPressure {
-  kind: 'out_of_scope' | 'method_not_allowed' | 'request_access' | 'release_check_failed' | 'not_found_or_forbidden';
-  detail: string;
-}
+export const BoundaryPressureSchema = z.object({
+  kind: z.enum(['out_of_scope', 'method_not_allowed', 'request_access', 'release_check_failed', 'not_found_or_forbidden']),
+  detail: z.string(),
+});
+export type BoundaryPressure = z.infer<typeof BoundaryPressureSchema>;
 
 export interface ToolOutcome<Output> {
   structured: Output;
   text: string;
-  /** Chunks given to the agent (their provenance is audited; their classes join the run's taint set). */
-  received?: ReceivedChunk[];
+  /** Passages given to the agent: their provenance is audited and joins the run's taint set. */
+  received?: Passage[];
   withheld?: number;
   tableVersion?: number;
   boundaryPressure?: BoundaryPressure;
@@ -39,12 +32,12 @@ export interface ToolOutcome<Output> {
 }
 
 export interface ToolContext {
-  identity: RequestIdentity;
+  request: RequestContext;
   run: RunState;
   core: CorePorts;
 }
 
-export interface ToolDefinition<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {
+export interface ToolDefinition<In extends z.ZodType = z.ZodType, Out extends z.ZodObject = z.ZodObject> {
   name: Method;
   title: string;
   description: string;
@@ -56,6 +49,6 @@ export interface ToolDefinition<In extends z.ZodObject = z.ZodObject, Out extend
   handler(input: z.infer<In>, ctx: ToolContext): Promise<ToolOutcome<z.infer<Out>>>;
 }
 
-export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(tool: ToolDefinition<In, Out>): ToolDefinition {
+export function defineTool<In extends z.ZodType, Out extends z.ZodObject>(tool: ToolDefinition<In, Out>): ToolDefinition {
   return tool as unknown as ToolDefinition;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../config/errors.js';
-import { IdSchema } from '../store/schema.js';
+import { IdSchema } from '../labels/ids.js';
 
 export class PolicyError extends Error {
   override name = 'PolicyError';

@@ -1,9 +1,10 @@
-import type { Approval, RequestIdentity } from '../identity/identity.js';
-import { computeAuthority, decideChunk } from '../policy/authority.js';
-import { permissionFilter } from '../store/filter.js';
-import { sqlString } from '../store/sql.js';
-import { documentFreshness } from './freshness.js';
-import { loadSources, RetrievalError, type RetrievalDeps } from './search.js';
+import type { RequestContext } from '../gate/gate.js';
+import type { Passage } from '../labels/provenance.js';
+import { decideChunk, ruleRef } from '../policy/decide.js';
+import { chunkWhere, NOTHING, permissionFilter } from '../store/permission-filter.js';
+import { STORED_CHUNK_COLUMNS } from '../store/schema.js';
+import { openChunks, type RetrievalDeps } from './deps.js';
+import { freshnessOf, toPassage } from './passage.js';
 
 export interface FetchedDocument {
   docId: string;
@@ -15,61 +16,54 @@ export interface FetchedDocument {
   updatedAt: string;
   stale: boolean;
   text: string;
-  chunks: { chunkId: string; ordinal: number; span: [number, number]; chunkHash: string; text: string }[];
-  rule: string;
+  /** Every chunk of the document, in order, each with its provenance. */
+  passages: Passage[];
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_./:#@-]{0,299}$/;
 
+/** Rebuilds a document's text from its chunks at their original offsets (gaps were whitespace; overlaps agree). */
+function joinChunks(chunks: { span_start: number; text: string }[]): string {
+  let text = '';
+  for (const chunk of chunks) {
+    if (chunk.span_start > text.length) text += '\n'.repeat(chunk.span_start - text.length);
+    text = text.slice(0, chunk.span_start) + chunk.text + text.slice(chunk.span_start + chunk.text.length);
+  }
+  return text;
+}
+
 /**
  * A whole permitted document by result (chunk) id or doc id. Missing and forbidden are the same
- * `null`; `withheld` (for the audit record only) says whether something existed but was not allowed.
+ * `null`, reached by the same work: the id is resolved and the permission-filtered read runs for
+ * every well-formed id, whether or not anything exists. `withheld` is for the audit record only.
  */
-export async function fetchDocument(deps: RetrievalDeps, params: { identity: RequestIdentity; approvals: Approval[]; id: string }): Promise<{ doc: FetchedDocument | null; withheld: number; tableVersion: number | null }> {
-  if (!ID.test(params.id)) return { doc: null, withheld: 0, tableVersion: null };
-  const authority = computeAuthority(deps.policy, params.identity, params.approvals);
-  const table = await deps.store.chunks().catch((err: Error) => {
-    throw new RetrievalError(`the store cannot be read: ${err.message}`);
-  });
-  const idMatch = `(doc_id = ${sqlString(params.id)} OR chunk_id = ${sqlString(params.id)})`;
-  // Which document is meant: looked up by id alone, so that a forbidden id can be counted (audit only).
-  const [located, tableVersion] = await Promise.all([table.query().where(idMatch).select(['doc_id']).limit(1).toArray(), table.version()]);
-  if (located.length === 0) return { doc: null, withheld: 0, tableVersion };
-  const docId = String(located[0]!.doc_id);
-  const filter = permissionFilter(authority);
-  if (filter === null) return { doc: null, withheld: 1, tableVersion };
-  const rows = await table.query().where(`${filter} AND doc_id = ${sqlString(docId)}`).toArray();
-  const decisions = rows.map((row) => ({ row, decision: decideChunk(deps.policy, params.identity, authority, row) }));
-  if (rows.length === 0 || decisions.some((d) => !d.decision.allowed)) return { doc: null, withheld: 1, tableVersion };
+export async function fetchDocument(deps: RetrievalDeps, ctx: RequestContext, id: string): Promise<{ doc: FetchedDocument | null; withheld: number; tableVersion: number | null }> {
+  if (!ID.test(id)) return { doc: null, withheld: 0, tableVersion: null };
+  const table = await openChunks(deps);
+  const permitted = permissionFilter(ctx.authority) ?? NOTHING;
+  const [located, tableVersion] = await Promise.all([table.rows(chunkWhere.or(chunkWhere.eq('doc_id', id), chunkWhere.eq('chunk_id', id)), { select: ['doc_id'], limit: 1 }), table.version()]);
+  const docId = located[0]?.doc_id ?? id;
+  const chunks = (await table.rows(chunkWhere.and(permitted, chunkWhere.eq('doc_id', docId)), { select: STORED_CHUNK_COLUMNS })).sort((a, b) => a.ordinal - b.ordinal);
+  const existed = located.length > 0 ? 1 : 0;
+  const decisions = chunks.map((chunk) => decideChunk(ctx.policy, ctx.authority, chunk));
+  if (chunks.length === 0 || decisions.some((d) => !d.allowed)) return { doc: null, withheld: existed, tableVersion };
 
-  const sorted = decisions.map((d) => d.row).sort((a, b) => Number(a.ordinal) - Number(b.ordinal));
-  const first = sorted[0]!;
-  const source = (await loadSources(deps.store)).get(String(first.source));
-  const fresh = documentFreshness(source, String(first.doc_updated_at));
-  if (fresh.stale && deps.policy.classInfo(String(first.data_class))?.stale === 'exclude') return { doc: null, withheld: 0, tableVersion };
-  // Rebuild the text from its chunks at their original offsets: the gaps between chunks were only
-  // whitespace (restored as newlines), and overlapping chunks agree on the overlap.
-  let text = '';
-  for (const row of sorted) {
-    const start = Number(row.span_start);
-    const chunkText = String(row.text);
-    if (start > text.length) text += '\n'.repeat(start - text.length);
-    text = text.slice(0, start) + chunkText + text.slice(start + chunkText.length);
-  }
-  const rule = decisions[0]!.decision.rule;
+  const first = chunks[0]!;
+  const fresh = freshnessOf(ctx.policy, await deps.sources.all(), first);
+  if (fresh.excluded) return { doc: null, withheld: 0, tableVersion };
+  const rule = ruleRef(decisions[0]!.rule);
   return {
     doc: {
       docId,
-      title: String(first.title),
-      source: String(first.source),
-      dataClass: String(first.data_class),
-      owner: String(first.owner),
-      docVersion: String(first.doc_version),
-      updatedAt: String(first.doc_updated_at),
+      title: first.title,
+      source: first.source,
+      dataClass: first.data_class,
+      owner: first.owner,
+      docVersion: first.doc_version,
+      updatedAt: first.doc_updated_at,
       stale: fresh.stale,
-      text,
-      chunks: sorted.map((r) => ({ chunkId: String(r.chunk_id), ordinal: Number(r.ordinal), span: [Number(r.span_start), Number(r.span_end)], chunkHash: String(r.chunk_hash), text: String(r.text) })),
-      rule: rule ? `${rule.file.split('/').pop()}:${rule.line}` : 'policy',
+      text: joinChunks(chunks),
+      passages: chunks.map((chunk) => toPassage(chunk, null, fresh, rule)),
     },
     withheld: 0,
     tableVersion,

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Table } from '@lancedb/lancedb';
 import { Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
-import { sqlString } from './sql.js';
+import { predicatesFor } from './predicates.js';
+import type { TypedTable } from './typed-table.js';
 import type { Store } from './store.js';
 import { processAlive } from '../os/process-alive.js';
 
@@ -30,6 +30,8 @@ const leaseArrowSchema = new Schema([
 ]);
 
 const LEASE_TABLE = 'store_leases';
+const where = predicatesFor<keyof LeaseRow>();
+type LeaseTable = TypedTable<typeof LeaseRowSchema>;
 const TTL_MS = 60_000;
 const POLL_MS = 500;
 
@@ -45,13 +47,13 @@ export class WriterLease {
   private renewTimer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly table: Table,
+    private readonly table: LeaseTable,
     readonly row: LeaseRow,
   ) {}
 
   /** Takes the lease, waiting up to `waitMs` for the current holder; else fails naming the holder. */
   static async acquire(store: Store, name: string, options: { waitMs?: number; label?: string } = {}): Promise<WriterLease> {
-    const table = await store.openOrCreate(LEASE_TABLE, leaseArrowSchema);
+    const table = await store.typed(LEASE_TABLE, leaseArrowSchema, LeaseRowSchema);
     const deadline = Date.now() + (options.waitMs ?? 0);
     const mine = (): LeaseRow => {
       const now = Date.now();
@@ -63,11 +65,7 @@ export class WriterLease {
       if (free) {
         const row = mine();
         // Replace only the holder we saw (or insert if there was none): a concurrent taker wins once.
-        await table
-          .mergeInsert('name')
-          .whenMatchedUpdateAll({ where: `target.holder = ${sqlString(current?.holder ?? '')}` })
-          .whenNotMatchedInsertAll()
-          .execute([row]);
+        await table.upsertIf('name', row, where.targetEq('holder', current?.holder ?? ''));
         const after = await read(table, name);
         if (after?.holder === row.holder) {
           const lease = new WriterLease(table, row);
@@ -85,17 +83,20 @@ export class WriterLease {
   }
 
   private async renew(): Promise<void> {
-    await this.table.update({ where: `name = ${sqlString(this.row.name)} AND holder = ${sqlString(this.row.holder)}`, values: { expires_at: new Date(Date.now() + TTL_MS).toISOString() } });
+    await this.table.update(this.mine(), { expires_at: new Date(Date.now() + TTL_MS).toISOString() });
   }
 
   async release(): Promise<void> {
     clearInterval(this.renewTimer);
-    await this.table.delete(`name = ${sqlString(this.row.name)} AND holder = ${sqlString(this.row.holder)}`);
+    await this.table.delete(this.mine());
+  }
+
+  private mine() {
+    return where.and(where.eq('name', this.row.name), where.eq('holder', this.row.holder));
   }
 }
 
-async function read(table: Table, name: string): Promise<LeaseRow | null> {
-  await table.checkoutLatest();
-  const rows = await table.query().where(`name = ${sqlString(name)}`).toArray();
-  return rows.length ? LeaseRowSchema.parse({ ...rows[0], pid: Number(rows[0].pid) }) : null;
+async function read(table: LeaseTable, name: string): Promise<LeaseRow | null> {
+  const [row] = await table.rows(where.eq('name', name), { latest: true });
+  return row ?? null;
 }

@@ -3,18 +3,6 @@ import { z } from 'zod';
 
 export const EMBEDDING_DIMS = 384;
 
-/** A principal in an ACL: a human, a group, or everyone. */
-export const PrincipalSchema = z
-  .string()
-  .regex(/^(\*|user:[a-z0-9][a-z0-9_.-]{0,63}|group:[a-z0-9][a-z0-9_.-]{0,63})$/, {
-    message: 'must be "*", "user:<id>" or "group:<id>" (lower-case letters, digits, "_", "." or "-")',
-  });
-export type Principal = z.infer<typeof PrincipalSchema>;
-
-export const IdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { message: 'use lower-case letters, digits, "_", "." or "-" (max 64)' });
-
 /** One chunk row in the `chunks` table: content, labels and provenance travel together. */
 export const ChunkRowSchema = z.object({
   chunk_id: z.string(),
@@ -39,9 +27,12 @@ export const ChunkRowSchema = z.object({
 });
 export type ChunkRow = z.infer<typeof ChunkRowSchema>;
 
-/** Columns a permission filter may name; the filter builder accepts no others. */
-export const LABEL_COLUMNS = ['source', 'doc_id', 'data_class', 'acl_source', 'acl_doc', 'chunk_id'] as const;
-export type LabelColumn = (typeof LABEL_COLUMNS)[number];
+/** A chunk as read back for answers and checks: everything but its vector. */
+export const StoredChunkSchema = ChunkRowSchema.omit({ vector: true });
+export type StoredChunk = z.infer<typeof StoredChunkSchema>;
+export type ChunkColumn = keyof ChunkRow;
+/** Every column but the vector: what a search or lookup reads. */
+export const STORED_CHUNK_COLUMNS = Object.keys(StoredChunkSchema.shape) as (keyof StoredChunk)[];
 
 const utf8 = (name: string) => new Field(name, new Utf8(), false);
 const list = (name: string) => new Field(name, new List(new Field('item', new Utf8(), true)), false);
@@ -83,6 +74,7 @@ export const SourceRowSchema = z.object({
   last_ingest_at: z.string(),
 });
 export type SourceRow = z.infer<typeof SourceRowSchema>;
+export type SourceColumn = keyof SourceRow;
 
 export const sourceArrowSchema = new Schema([
   utf8('source'),

@@ -1,14 +1,13 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Index } from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
+import type { z } from 'zod';
 import type { Config } from '../config/config.js';
-import {
-  chunkArrowSchema,
-  metaArrowSchema,
-  MetaRowSchema,
-  sourceArrowSchema,
-  TABLES,
-} from './schema.js';
+import { ChunkRowSchema, chunkArrowSchema, metaArrowSchema, MetaRowSchema, sourceArrowSchema, SourceRowSchema, TABLES } from './schema.js';
+import { TypedTable } from './typed-table.js';
+
+export type ChunkTable = TypedTable<typeof ChunkRowSchema>;
+export type SourceTable = TypedTable<typeof SourceRowSchema>;
 
 /** IVF_PQ needs at least 256 rows to train; below a few thousand rows brute force is exact and fast. */
 export const VECTOR_INDEX_MIN_ROWS = 5_000;
@@ -79,38 +78,50 @@ export class Store {
    * The chunks and sources tables, opened once per connection: a handle follows new versions by the
    * connection's read-consistency interval, and on object storage each open costs a round trip.
    */
-  chunks(): Promise<lancedb.Table> {
-    return this.cached(TABLES.chunks, chunkArrowSchema);
+  chunks(): Promise<ChunkTable> {
+    return this.cached(TABLES.chunks, chunkArrowSchema, ChunkRowSchema);
   }
 
-  sources(): Promise<lancedb.Table> {
-    return this.cached(TABLES.sources, sourceArrowSchema);
+  sources(): Promise<SourceTable> {
+    return this.cached(TABLES.sources, sourceArrowSchema, SourceRowSchema);
   }
 
-  private readonly handles = new Map<string, Promise<lancedb.Table>>();
+  /** A table with its row schema, created empty if it does not exist yet. */
+  async typed<S extends z.ZodObject>(name: string, arrow: Schema, rows: S): Promise<TypedTable<S>> {
+    return new TypedTable(name, await this.openOrCreate(name, arrow), rows);
+  }
 
-  private cached(name: string, schema: Schema): Promise<lancedb.Table> {
+  /** An existing table with its row schema, or null. */
+  async tryTyped<S extends z.ZodObject>(name: string, rows: S): Promise<TypedTable<S> | null> {
+    const table = await this.tryOpen(name);
+    return table ? new TypedTable(name, table, rows) : null;
+  }
+
+  private readonly handles = new Map<string, Promise<TypedTable<z.ZodObject>>>();
+
+  private cached<S extends z.ZodObject>(name: string, arrow: Schema, rows: S): Promise<TypedTable<S>> {
     let handle = this.handles.get(name);
     if (!handle) {
-      handle = this.openOrCreate(name, schema);
+      handle = this.typed(name, arrow, rows);
       // A failed open is not remembered: the next call tries again.
       handle.catch(() => this.handles.delete(name));
       this.handles.set(name, handle);
     }
-    return handle;
+    return handle as Promise<TypedTable<S>>;
   }
 
   async readMeta(): Promise<Map<string, string>> {
-    const table = await this.tryOpen(TABLES.meta);
+    const table = await this.tryTyped(TABLES.meta, MetaRowSchema);
     if (!table) return new Map();
-    const rows = await table.query().toArray();
-    return new Map(rows.map((row) => MetaRowSchema.parse(row)).map((row) => [row.key, row.value]));
+    return new Map((await table.rows()).map((row) => [row.key, row.value]));
   }
 
   async writeMeta(entries: Record<string, string>): Promise<void> {
-    const table = await this.openOrCreate(TABLES.meta, metaArrowSchema);
-    const rows = Object.entries(entries).map(([key, value]) => ({ key, value }));
-    await table.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+    const table = await this.typed(TABLES.meta, metaArrowSchema, MetaRowSchema);
+    await table.upsert(
+      'key',
+      Object.entries(entries).map(([key, value]) => ({ key, value })),
+    );
   }
 
   /**
@@ -118,7 +129,7 @@ export class Store {
    * large enough to train one. Safe to call after every ingest: it rebuilds indexes to cover new rows.
    */
   async ensureChunkIndexes(): Promise<void> {
-    const table = await this.chunks();
+    const table = (await this.chunks()).raw;
     const rows = await table.countRows();
     if (rows === 0) return;
     const existing = new Set((await table.listIndices()).map((index) => index.columns.join(',')));

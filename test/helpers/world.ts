@@ -4,11 +4,12 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { mintGrant, type TaskGrant } from '../../src/identity/grant.js';
+import type { TaskGrant } from '../../src/identity/grant.js';
+import { mintGrant } from '../../src/identity/mint.js';
 import type { TaskScope } from '../../src/identity/identity.js';
 import { loadOrCreateSigningKey } from '../../src/identity/keys.js';
-import { ingestAll } from '../../src/ingest/ingest.js';
-import { openRuntime, type Runtime } from '../../src/mcp/runtime.js';
+import { openServer, type ServerRuntime } from '../../src/app/server.js';
+import { ingestCorpora } from '../../src/app/ingest.js';
 import { buildServer } from '../../src/mcp/server.js';
 import { endRun, startRun } from '../../src/mcp/session.js';
 
@@ -23,9 +24,9 @@ export function tempWorld(overrides: Partial<Config> = {}): Config {
 }
 
 /** The sample world ingested into a real LanceDB folder, served by the real runtime. */
-export async function sampleRuntime(config: Config = tempWorld()): Promise<Runtime> {
-  const runtime = await openRuntime(config);
-  await ingestAll({ corporaDir: config.corporaDir, store: runtime.store, embedder: runtime.embedder, knownClasses: new Set(runtime.policy.classes.map((c) => c.id)), directory: runtime.policy });
+export async function sampleRuntime(config: Config = tempWorld()): Promise<ServerRuntime> {
+  const runtime = await openServer(config);
+  await ingestCorpora(runtime.app);
   return runtime;
 }
 
@@ -43,8 +44,8 @@ export interface Agent {
 }
 
 /** An SDK client connected to a real per-run server over the in-memory MCP transport. */
-export async function connectAgent(runtime: Runtime, human: string, agent: string, scope: TaskScope = {}, grant?: TaskGrant): Promise<Agent> {
-  const g = grant ?? (await grantFor(runtime.config, human, agent, scope)).grant;
+export async function connectAgent(runtime: ServerRuntime, human: string, agent: string, scope: TaskScope = {}, grant?: TaskGrant): Promise<Agent> {
+  const g = grant ?? (await grantFor(runtime.app.config, human, agent, scope)).grant;
   const session = await startRun(runtime, g, 'test');
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await buildServer(session).connect(serverSide);

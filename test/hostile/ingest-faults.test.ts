@@ -15,7 +15,7 @@ describe(`kill -9 during ingest at random points (${TRIALS} trials)`, () => {
     expect(runCli(config, ['ingest']).status).toBe(0);
     const docIds = async () => {
       const store = await Store.open(config);
-      const rows = await (await store.chunks()).query().select(['doc_id', 'doc_version', 'chunk_id']).toArray();
+      const rows = await (await store.chunks()).raw.query().select(['doc_id', 'doc_version', 'chunk_id']).toArray();
       store.close();
       return rows;
     };

@@ -4,11 +4,10 @@ import { readAuditRecords } from '../../src/audit/reader.js';
 import { traceRun } from '../../src/audit/trace.js';
 import { whoRead } from '../../src/audit/who-read.js';
 import { buildCard, CARD_FIELDS } from '../../src/governance/card.js';
-import { loadSources } from '../../src/retrieval/search.js';
-import type { Runtime } from '../../src/mcp/runtime.js';
+import type { ServerRuntime } from '../../src/app/server.js';
 import { connectAgent, sampleRuntime, tempWorld } from '../helpers/world.js';
 
-let runtime: Runtime;
+let runtime: ServerRuntime;
 beforeAll(async () => {
   runtime = await sampleRuntime(tempWorld({ redactQueries: false }));
 });
@@ -20,7 +19,7 @@ describe('auditor views over the real record', () => {
     await alice.call('search', { query: 'INC-2041 postmortem', k: 3 });
     await alice.call('fetch', { id: 'runbooks/prod-database.md' });
     await alice.close();
-    const trace = traceRun(await readAuditRecords(runtime.config.auditDir), alice.runId)!;
+    const trace = traceRun(await readAuditRecords(runtime.app.config.auditDir), alice.runId)!;
     const packet = buildPacket(trace, RunReportSchema.parse({ commands_run: ['npm test'], tests_passed: ['unit'] }));
     expect(packet.map((f) => f.field)).toEqual([...PACKET_FIELDS]);
     const byName = Object.fromEntries(packet.map((f) => [f.field, f]));
@@ -41,7 +40,7 @@ describe('auditor views over the real record', () => {
     await gina.call('fetch', { id: 'customer-tickets/T-5112' });
     await gina.call('search', { query: 'status page', k: 2 });
     await gina.close();
-    const records = await readAuditRecords(runtime.config.auditDir);
+    const records = await readAuditRecords(runtime.app.config.auditDir);
     const readers = whoRead(records, 'customer-tickets/T-5112');
     expect(readers.map((r) => r.runId)).toEqual([bob.runId]);
     expect(readers[0]).toMatchObject({ human: 'bob', agent: 'support-assistant', docs: [{ docId: 'customer-tickets/T-5112', dataClass: 'customer' }] });
@@ -53,31 +52,31 @@ describe('auditor views over the real record', () => {
     const agent = await connectAgent(redacted, 'gina', 'claude-code');
     await agent.call('search', { query: 'a very specific question', k: 1 });
     await agent.close();
-    const calls = (await readAuditRecords(redacted.config.auditDir)).filter((r) => r.kind === 'call');
+    const calls = (await readAuditRecords(redacted.app.config.auditDir)).filter((r) => r.kind === 'call');
     expect(JSON.stringify(calls)).not.toContain('a very specific question');
     expect(calls[0]).toMatchObject({ args: { query: '[redacted]' } });
     await redacted.close();
-    const plain = (await readAuditRecords(runtime.config.auditDir)).filter((r) => r.kind === 'call');
+    const plain = (await readAuditRecords(runtime.app.config.auditDir)).filter((r) => r.kind === 'call');
     expect(JSON.stringify(plain)).toContain('INC-2041 postmortem');
   });
 
   it('the review card has all 14 fields, filled from config, policy and the store', async () => {
-    const card = buildCard(runtime.config, runtime.policy, [...(await loadSources(runtime.store)).values()], Date.parse('2026-11-24'));
+    const card = buildCard(runtime.app.config, runtime.app.policy(), [...(await runtime.app.sources.all()).values()], Date.parse('2026-11-24'));
     expect(card.map((f) => f.field)).toEqual([...CARD_FIELDS]);
     const field = (name: string) => card.find((f) => f.field === name)!;
-    expect(field('Server name').value).toEqual([runtime.policy.server.server_name]);
+    expect(field('Server name').value).toEqual([runtime.app.policy().server.server_name]);
     expect(field('Human owner').value).toEqual(['user:carol']);
     expect(field('Kill switch owner').value[0]).toMatch(/^user:frank/);
-    expect(field('Logging location').value[0]).toContain(runtime.config.auditDir);
+    expect(field('Logging location').value[0]).toContain(runtime.app.config.auditDir);
     expect(field('Retention period').value[0]).toMatch(/^400d/);
-    expect(field('Credentials used').value[0]).toContain(runtime.config.resource);
+    expect(field('Credentials used').value[0]).toContain(runtime.app.config.resource);
     expect(field('Write methods exposed').value[0]).toMatch(/^none/);
     expect(field('Read methods exposed').value).toEqual(['search', 'fetch', 'list_sources', 'session_info', 'check_release']);
     expect(field('Agent workflows allowed to use it').value).toHaveLength(4);
     expect(field('Approval required for').value.join('\n')).toMatch(/telemetry: for alice; approved by frank/);
     expect(field('Data classes reachable').warning).toMatch(/dsr-requests/);
     expect(field('Last review date').warning).toBeUndefined();
-    const later = buildCard(runtime.config, runtime.policy, [], Date.parse('2027-06-01'));
+    const later = buildCard(runtime.app.config, runtime.app.policy(), [], Date.parse('2027-06-01'));
     expect(later.find((f) => f.field === 'Last review date')!.warning).toMatch(/days old; the interval is 90 days/);
   });
 
@@ -85,7 +84,7 @@ describe('auditor views over the real record', () => {
     const alice = await connectAgent(runtime, 'alice', 'claude-code');
     const req = await alice.call('request_access', { class: 'telemetry', reason: 'short look at alerts' });
     const id = (req.structuredContent as { request_id: string }).request_id;
-    await runtime.governance.approve(id, { human: 'frank', auth: 'test' }, 2, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('frank'));
+    await runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 2, (row) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has('frank'));
     const telemetry = async () => ((await alice.call('search', { query: 'INC-2041 alert', k: 50, mode: 'vector' })).structuredContent as { results: { data_class: string }[] }).results.filter((r) => r.data_class === 'telemetry').length;
     expect(await telemetry()).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 2_100));

@@ -18,9 +18,9 @@ describe('approval gates on a single source (policy/approvals.csv: source:<id>)'
 
     const req = await alice.call('request_access', { source: 'postmortems', reason: 'need the root cause' });
     const id = (req.structuredContent as { request_id: string }).request_id;
-    const may = (human: string) => (row: { target_kind: 'class' | 'source'; target_id: string }) => runtime.policy.approversFor(row.target_kind, row.target_id).has(human);
-    await expect(runtime.governance.approve(id, { human: 'frank', auth: 'test' }, 600, may('frank'))).rejects.toThrow(/not an approver/);
-    await runtime.governance.approve(id, { human: 'carol', auth: 'test' }, 600, may('carol'));
+    const may = (human: string) => (row: { target_kind: 'class' | 'source'; target_id: string }) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has(human);
+    await expect(runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 600, may('frank'))).rejects.toThrow(/not an approver/);
+    await runtime.app.governance.approve(id, { human: 'carol', auth: 'test' }, 600, may('carol'));
     expect((await docs()).has('postmortems')).toBe(true);
     expect((await alice.call('fetch', { id: 'postmortems/inc-2041-postmortem.md' })).isError).toBeFalsy();
 
@@ -39,7 +39,7 @@ describe('check_release through the MCP tool', () => {
     const runtime = await sampleRuntime(config);
     const carol = await connectAgent(runtime, 'carol', 'audit-assistant');
     const req = await carol.call('request_access', { class: 'customer', reason: 'review affected merchants' });
-    await runtime.governance.approve((req.structuredContent as { request_id: string }).request_id, { human: 'bob', auth: 'test' }, 600, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('bob'));
+    await runtime.app.governance.approve((req.structuredContent as { request_id: string }).request_id, { human: 'bob', auth: 'test' }, 600, (row) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has('bob'));
     const hits = (await carol.call('search', { query: 'Fjordline asks whether their account was breached', k: 3 })).structuredContent as unknown as SearchResults;
     const ticket = hits.results.find((r) => r.data_class === 'customer')!;
     const verdict = (await carol.call('check_release', { destination_class: 'public', draft: `Public update: ${ticket.text.slice(0, 240)}` })).structuredContent as { allowed: boolean; blocking_classes: string[]; quoted: { doc_id: string }[] };

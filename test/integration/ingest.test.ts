@@ -29,7 +29,7 @@ async function ingest(config: Config, sources?: string[]) {
 async function rows(config: Config, where?: string) {
   const store = await Store.open(config);
   const table = await store.chunks();
-  const out = await (where ? table.query().where(where) : table.query()).toArray();
+  const out = await (where ? table.raw.query().where(where) : table.raw.query()).toArray();
   store.close();
   return out;
 }

@@ -11,7 +11,7 @@ import { Embedder } from '../../src/embed/embedder.js';
 import { Governance } from '../../src/governance/governance.js';
 import { ingestAll } from '../../src/ingest/ingest.js';
 import { createHttpApp, listen, mcpPath } from '../../src/mcp/http.js';
-import { openRuntime } from '../../src/mcp/runtime.js';
+import { openServer } from '../../src/app/server.js';
 import { CLI, cliEnv } from '../helpers/cli.js';
 import { A, C, H, METHODS, oracleMethods, oraclePermits, oracleReachesSource, S, subset, worldArb, writePolicy, type Asker, type World } from '../helpers/oracle-world.js';
 import { grantFor } from '../helpers/world.js';
@@ -100,21 +100,21 @@ describe(`leaks through the MCP transports (${WORLDS} worlds × ${SESSIONS_PER_W
         writePolicy(world, config.policyDir);
         if (process.env.LEAK_MCP_DUMP) writeFileSync(path.join(process.env.LEAK_MCP_DUMP, `${nonce}.json`), JSON.stringify({ world, root }, null, 1));
         const docs = writeCorpus(world, config.corporaDir, nonce);
-        const runtime = await openRuntime(config);
-        const report = await ingestAll({ corporaDir: config.corporaDir, store: runtime.store, embedder, knownClasses: new Set(C), directory: runtime.policy });
+        const runtime = await openServer(config);
+        const report = await ingestAll({ corporaDir: config.corporaDir, store: runtime.app.store, embedder, knownClasses: new Set(C), directory: runtime.app.policy() });
         expect(report.sources.filter((s) => s.error), 'generated corpus ingests').toEqual([]);
         // Documents whose ACL would widen their source's are refused at ingest (reported skips): absent,
         // so never permitted; their canaries stay on the forbidden list.
         const skipped = new Set(report.sources.flatMap((s) => s.skipped.map((k) => `${s.source}/${k.path}`)));
         const present = (d: Doc) => !skipped.has(d.docId);
         const chunkCount = new Map<string, number>();
-        const rows = await (await runtime.store.chunks()).query().select(['doc_id']).toArray();
+        const rows = await (await runtime.app.store.chunks()).raw.query().select(['doc_id']).toArray();
         for (const r of rows) chunkCount.set(String(r.doc_id), (chunkCount.get(String(r.doc_id)) ?? 0) + 1);
         const http = createHttpApp(config, runtime, runtime.verifier, 'http://127.0.0.1');
         const server = await listen(http.app, '127.0.0.1', 0);
         const address = server.address();
         const url = new URL(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${mcpPath(config.resource)}`);
-        const governance = await Governance.open(runtime.store);
+        const governance = await Governance.open(runtime.app.store);
         try {
           for (const [n, spec] of sessions.entries()) {
             const asker: Asker = { human: spec.human, agent: spec.agent, scopeClasses: spec.scopeClasses, scopeSources: spec.scopeSources, approvals: spec.approvals };

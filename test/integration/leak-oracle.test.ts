@@ -7,6 +7,8 @@ import type { Approval, RequestIdentity } from '../../src/identity/identity.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { fetchDocument } from '../../src/retrieval/fetch.js';
 import { search } from '../../src/retrieval/search.js';
+import { SourceCatalog } from '../../src/retrieval/source-catalog.js';
+import { contextFor } from '../../src/gate/gate.js';
 import { Store } from '../../src/store/store.js';
 import { A, C, H, S, oraclePermits, subset, vector, worldArb, writePolicy, type Asker, type World } from '../helpers/oracle-world.js';
 
@@ -51,7 +53,7 @@ async function materialise(world: World) {
   const table = await store.chunks();
   await table.add(
     chunks.map((c, i) => ({
-      chunk_id: c.id, source: S[c.source], doc_id: c.doc, doc_path: c.doc, title: c.doc, heading: '', doc_version: 'v1', ordinal: Number(c.id.split('c')[1]), span_start: 0, span_end: 1,
+      chunk_id: c.id, source: S[c.source]!, doc_id: c.doc, doc_path: c.doc, title: c.doc, heading: '', doc_version: 'v1', ordinal: Number(c.id.split('c')[1]), span_start: 0, span_end: 1,
       text: `CANARY-${c.id}`, chunk_hash: `h${i}`, data_class: world.sources[c.source]!.cls, owner: 'user:h0', acl_source: world.sources[c.source]!.acl, acl_doc: c.acl, doc_updated_at: now, ingested_at: now, vector: c.vector,
     })),
   );
@@ -71,22 +73,24 @@ describe(`no chunk beyond human ∩ agent ∩ task ∩ approvals (${WORLDS} worl
     await fc.assert(
       fc.asyncProperty(worldArb, fc.array(queryArb, { minLength: QUERIES_PER_WORLD, maxLength: QUERIES_PER_WORLD }), async (world, queries) => {
         const { policy, store, chunks } = await materialise(world);
+        const sources = new SourceCatalog(store);
         try {
           for (const q of queries) {
             cases++;
             const { identity, approvals } = identityOf(q);
             const embedder = { embedOne: async () => Float32Array.from(q.vector) };
-            const result = await search({ store, embedder, policy }, { identity, approvals, query: 'q', k: q.k, mode: 'vector' });
+            const ctx = contextFor(policy, identity, approvals);
+            const result = await search({ store, embedder, sources }, ctx, { query: 'q', k: q.k, mode: 'vector' });
             const permitted = chunks.filter((c) => oraclePermits(world, q, c));
             const permittedIds = new Set(permitted.map((c) => c.id));
-            for (const hit of result.hits) expect(permittedIds.has(hit.chunkId), `leak: ${hit.chunkId} to ${q.human}/${q.agent}`).toBe(true);
+            for (const hit of result.passages) expect(permittedIds.has(hit.result_id), `leak: ${hit.result_id} to ${q.human}/${q.agent}`).toBe(true);
             const expected = permitted.map((c) => ({ id: c.id, s: cosine(c.vector, q.vector) })).sort((a, b) => b.s - a.s).slice(0, q.k);
             // Exact top-k among permitted (ties within float noise may swap order, so compare scores).
-            expect(result.hits.length).toBe(expected.length);
-            result.hits.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]!.s, 4));
+            expect(result.passages.length).toBe(expected.length);
+            result.passages.forEach((hit, i) => expect(hit.provenance.score).toBeCloseTo(expected[i]!.s, 4));
             const docs = [...new Set(chunks.map((c) => c.doc))];
             const doc = docs[q.k % docs.length]!;
-            const fetched = await fetchDocument({ store, embedder, policy }, { identity, approvals, id: doc });
+            const fetched = await fetchDocument({ store, embedder, sources }, ctx, doc);
             const docPermitted = chunks.filter((c) => c.doc === doc).every((c) => permittedIds.has(c.id));
             expect(fetched.doc !== null, `fetch ${doc} for ${q.human}/${q.agent}`).toBe(docPermitted);
           }

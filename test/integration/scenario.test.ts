@@ -1,9 +1,10 @@
+import { checkRelease } from '../../src/governance/release.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../src/mcp/runtime.js';
+import type { ServerRuntime } from '../../src/app/server.js';
 import { connectAgent, sampleRuntime, type Agent, type SearchResults } from '../helpers/world.js';
 
 // Every line of SCENARIO.md "What must hold", through the real MCP server, real LanceDB, real policy.
-let runtime: Runtime;
+let runtime: ServerRuntime;
 beforeAll(async () => {
   runtime = await sampleRuntime();
 });
@@ -28,7 +29,7 @@ async function reachOf(human: string, agentId: string) {
 async function approve(agent: Agent, cls: string, approver: string) {
   const req = await agent.call('request_access', { class: cls, reason: `need ${cls} for this task` });
   const id = (req.structuredContent as { request_id: string }).request_id;
-  await runtime.governance.approve(id, { human: approver, auth: 'test' }, 3600, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has(approver));
+  await runtime.app.governance.approve(id, { human: approver, auth: 'test' }, 3600, (row) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has(approver));
   return id;
 }
 
@@ -60,8 +61,8 @@ describe('SCENARIO.md: what must hold', () => {
     const frank = await connectAgent(runtime, 'frank', 'claude-code');
     const req = await frank.call('request_access', { class: 'security', reason: 'curious' });
     const id = (req.structuredContent as { request_id: string }).request_id;
-    await expect(runtime.governance.approve(id, { human: 'frank', auth: 'test' }, 60, () => true)).rejects.toThrow(/own request/);
-    await expect(runtime.governance.approve(id, { human: 'dan', auth: 'test' }, 60, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('dan'))).rejects.toThrow(/not an approver/);
+    await expect(runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 60, () => true)).rejects.toThrow(/own request/);
+    await expect(runtime.app.governance.approve(id, { human: 'dan', auth: 'test' }, 60, (row) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has('dan'))).rejects.toThrow(/not an approver/);
     await frank.close();
   });
 
@@ -198,14 +199,14 @@ describe('tools and the method allowlist per agent', () => {
     expect((await alice.call('check_release', { destination_class: 'business' })).structuredContent).toMatchObject({ allowed: false, blocking_classes: ['internal'] });
     await alice.close();
 
-    // No sample agent has both customer and check_release, so the quote check runs on the same port the
-    // tool uses, with a customer chunk bob really received.
+    // No sample agent has both customer and check_release, so the quote check runs on the release rule
+    // the tool uses, with a customer chunk bob really received.
     const bob = await connectAgent(runtime, 'bob', 'support-assistant');
     const hits = (await bob.call('search', { query: 'Fjordline asks whether their account was breached', k: 3 })).structuredContent as unknown as SearchResults;
     const ticket = hits.results.find((r) => r.data_class === 'customer')!;
     await bob.close();
     const received = [{ data_class: 'customer', source: ticket.citation.source, doc_id: ticket.citation.doc_id, chunk_hash: 'h', text: ticket.text }];
-    const verdict = runtime.core.checkRelease(received, 'public', `Update for everyone: ${ticket.text.slice(0, 200)}`);
+    const verdict = checkRelease({ received, destinationClass: 'public', draft: `Update for everyone: ${ticket.text.slice(0, 200)}`, readers: runtime.app.policy() });
     expect(verdict.allowed).toBe(false);
     expect(verdict.quoted[0]?.doc_id).toBe(ticket.citation.doc_id);
   });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Authority } from '../../src/policy/authority.js';
-import { permissionFilter } from '../../src/store/filter.js';
+import { chunkWhere, permissionFilter, type ReadScope } from '../../src/store/permission-filter.js';
+import { predicatesFor } from '../../src/store/predicates.js';
 import { sqlString, UnsafeLiteralError } from '../../src/store/sql.js';
 import { Store } from '../../src/store/store.js';
 
@@ -21,8 +21,8 @@ const HOSTILE = [
   '"; select 1; "',
 ];
 
-function authority(values: Partial<Authority>): Authority {
-  return { human: 'h', agent: 'a', principals: ['user:h'], classes: [{ id: 'internal', via: 'read' }], withApproval: [], denied: [], sources: null, gatedSources: [], ...values };
+function authority(values: Partial<ReadScope>): ReadScope {
+  return { principals: ['user:h'], classes: [{ id: 'internal' }], sources: 'all', gatedSources: [], ...values };
 }
 
 describe('the permission filter cannot be injected', () => {
@@ -37,10 +37,15 @@ describe('the permission filter cannot be injected', () => {
     await table.add([row('secret', 'security', 'vault', ['group:security']), row('public', 'public', 'docs', ['*']), ...HOSTILE.map((h, i) => row(`hostile${i}`, h, h, [h]))]);
     for (const [i, hostile] of HOSTILE.entries()) {
       // The hostile value stands in every position at once: principal, class and source.
-      const auth = authority({ principals: [hostile], classes: [{ id: hostile, via: 'read' }], sources: [hostile] });
-      const rows = await table.query().where(permissionFilter(auth)!).toArray();
+      const auth = authority({ principals: [hostile], classes: [{ id: hostile }], sources: [hostile] });
+      const rows = await table.rows(permissionFilter(auth)!, { select: ['chunk_id'] });
       expect(rows.map((r) => r.chunk_id), hostile).toEqual([`hostile${i}`]);
+      // Every predicate helper treats the hostile value as one literal too.
+      for (const where of [chunkWhere.eq('doc_id', `${hostile}/hostile${i}`), chunkWhere.in('source', [hostile]), chunkWhere.hasAny('acl_doc', [hostile]), chunkWhere.and(chunkWhere.eq('data_class', hostile), chunkWhere.notIn('source', ['docs']))]) {
+        expect((await table.rows(where, { select: ['chunk_id'] })).map((r) => r.chunk_id), `${hostile}: ${where}`).toEqual([`hostile${i}`]);
+      }
     }
+    expect((await table.rows(chunkWhere.in('source', []), { select: ['chunk_id'] })).length, 'an empty IN list matches nothing').toBe(0);
     store.close();
   });
 
@@ -61,5 +66,10 @@ describe('the permission filter cannot be injected', () => {
     expect(permissionFilter(authority({ classes: [] }))).toBeNull();
     expect(permissionFilter(authority({ principals: [] }))).toBeNull();
     expect(permissionFilter(authority({ sources: [] }))).toBeNull();
+  });
+
+  it('column names are never taken from data: a name that is not a plain identifier is refused', () => {
+    const where = predicatesFor<string>();
+    for (const column of ['doc_id; DROP', "a' OR '1", 'x OR true', 'Doc_Id', '']) expect(() => where.eq(column, 'v'), column).toThrow(/not a column name/);
   });
 });

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { base64url, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { GrantVerifier, mintGrant, parseTtlSeconds, TASK_CLAIM } from '../../src/identity/grant.js';
+import { TASK_CLAIM } from '../../src/identity/grant.js';
+import { mintGrant } from '../../src/identity/mint.js';
+import { GrantVerifier } from '../../src/identity/verify.js';
+import { parseTtlSeconds } from '../../src/config/duration.js';
 import { loadOrCreateSigningKey } from '../../src/identity/keys.js';
 
 const config = { issuer: 'clearance-local', resource: 'https://clearance.example.internal/mcp', externalIssuers: [] };

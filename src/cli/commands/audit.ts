@@ -6,7 +6,8 @@ import { formatTrace, traceRun } from '../../audit/trace.js';
 import { verifyAudit } from '../../audit/verify.js';
 import { whoRead } from '../../audit/who-read.js';
 import { parseDurationMs } from '../../config/duration.js';
-import { auditAdmin } from '../admin-audit.js';
+import { auditAdmin, osActor } from '../../admin/record.js';
+import { withApp } from '../../app/app.js';
 import { Store } from '../../store/store.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
@@ -80,8 +81,11 @@ export function registerAudit(program: Command): void {
     .action(async (opts: { olderThan: string }, command: Command) => {
       const config = configFrom(command);
       const cutoff = new Date(Date.now() - parseDurationMs(opts.olderThan, '--older-than'));
-      const results = await withAuditStore(command, (auditDir, store) => purgeAudit(auditDir, cutoff, store));
-      await auditAdmin(config, { action: 'audit.purge', target: config.auditDir, detail: { older_than: opts.olderThan, cutoff: cutoff.toISOString(), removed: results.reduce((n, r) => n + r.removed, 0) } });
+      const results = await withApp(config, async (app) => {
+        const purged = await purgeAudit(config.auditDir, cutoff, app.store);
+        await auditAdmin(app, { action: 'audit.purge', target: config.auditDir, actor: osActor(), detail: { older_than: opts.olderThan, cutoff: cutoff.toISOString(), removed: purged.reduce((n, r) => n + r.removed, 0) } });
+        return purged;
+      });
       printTable(results.map((r) => ({ file: r.file, removed: r.removed, kept: r.kept })));
     });
 }

@@ -3,8 +3,9 @@ import { registerAudit } from './audit.js';
 import { registerGovernance } from './governance.js';
 import { registerIngest } from './ingest.js';
 import { registerInspect } from './inspect.js';
+import { registerPolicy } from './policy.js';
 import { registerServe } from './serve.js';
 import { registerTask } from './task.js';
 
 /** Every CLI subcommand registers itself here; one file per command (group) in this folder. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerTask, registerServe, registerGovernance, registerAudit, registerInspect];
+export const commands: Array<(program: Command) => void> = [registerIngest, registerTask, registerServe, registerGovernance, registerAudit, registerInspect, registerPolicy];

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { Embedder } from '../../embed/embedder.js';
-import { ingestAll, type IngestProgress } from '../../ingest/ingest.js';
-import { PolicyEngine } from '../../policy/engine.js';
-import { Store } from '../../store/store.js';
+import { auditAdmin, osActor } from '../../admin/record.js';
+import { withApp } from '../../app/app.js';
 import { parseDurationMs } from '../../config/duration.js';
+import { ingestCorpora } from '../../app/ingest.js';
+import type { IngestProgress, IngestReport } from '../../ingest/ingest.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
-import { auditAdmin } from '../admin-audit.js';
 
 function progressReporter(): { onProgress(p: IngestProgress): void; stop(): void } {
   if (!process.stderr.isTTY) {
@@ -37,38 +36,28 @@ export function registerIngest(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--wait <duration>', 'queue behind another ingest holding the writer lease for up to this long (e.g. 10m; default: fail at once)')
     .action(async (opts: { source?: string[]; dryRun?: boolean; json?: boolean; wait?: string }, command: Command) => {
-      const config = configFrom(command);
-      const policy = await PolicyEngine.load(config.policyDir);
-      const store = await Store.open(config);
-      const embedder = await Embedder.load(config.modelDir, config.modelDtype);
-      const progress = progressReporter();
-      const report = await ingestAll({
-        corporaDir: config.corporaDir,
-        store,
-        embedder,
-        knownClasses: new Set(policy.classes.map((c) => c.id)),
-        directory: policy,
-        sources: opts.source,
-        dryRun: opts.dryRun,
-        onProgress: progress.onProgress,
-        leaseWaitMs: opts.wait ? parseDurationMs(opts.wait, '--wait') : 0,
-      }).finally(() => progress.stop());
-      if (!report.dryRun) {
-        await auditAdmin(config, { action: 'ingest', target: opts.source?.join(',') ?? 'all', detail: { docsEmbedded: report.docsEmbedded, chunksWritten: report.chunksWritten, tableVersion: report.tableVersion, policyVersion: policy.version } });
-      }
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      } else {
-        printTable(report.sources.map((s) => ({ source: s.source, class: s.dataClass ?? '-', docs: s.docs, embedded: s.embedded, relabelled: s.relabelled, deleted: s.deleted, chunks: s.chunks, skipped: s.skipped.length, status: s.error ? 'ERROR' : 'ok' })));
-        for (const s of report.sources) {
-          if (s.error) process.stderr.write(`\n${s.source}: ${s.error}\n`);
-          for (const skip of s.skipped) process.stderr.write(`  skipped ${s.source}/${skip.path}: ${skip.reason}\n`);
+      const leaseWaitMs = opts.wait ? parseDurationMs(opts.wait, '--wait') : 0;
+      const report = await withApp(configFrom(command), async (app) => {
+        const progress = progressReporter();
+        const result = await ingestCorpora(app, { sources: opts.source, dryRun: opts.dryRun, onProgress: progress.onProgress, leaseWaitMs }).finally(() => progress.stop());
+        if (!result.dryRun) {
+          await auditAdmin(app, { action: 'ingest', target: opts.source?.join(',') ?? 'all', actor: osActor(), detail: { docsEmbedded: result.docsEmbedded, chunksWritten: result.chunksWritten, tableVersion: result.tableVersion, policyVersion: app.policy().version } });
         }
-        const rate = report.seconds > 0 ? ` (${(report.docsEmbedded / report.seconds).toFixed(1)} docs/s, ${(report.chunksWritten / report.seconds).toFixed(1)} chunks/s)` : '';
-        process.stdout.write(`\n${report.dryRun ? 'dry run: would embed' : 'embedded'} ${report.docsEmbedded} documents, wrote ${report.chunksWritten} chunks in ${report.seconds.toFixed(1)} s${rate}; table version ${report.tableVersion}\n`);
-        if (report.removedSources.length) process.stdout.write(`removed sources: ${report.removedSources.join(', ')}\n`);
-      }
-      await embedder.dispose();
+        return result;
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else printReport(report);
       if (report.sources.some((s) => s.error)) process.exitCode = 2;
     });
+}
+
+function printReport(report: IngestReport): void {
+  printTable(report.sources.map((s) => ({ source: s.source, class: s.dataClass ?? '-', docs: s.docs, embedded: s.embedded, relabelled: s.relabelled, deleted: s.deleted, chunks: s.chunks, skipped: s.skipped.length, status: s.error ? 'ERROR' : 'ok' })));
+  for (const s of report.sources) {
+    if (s.error) process.stderr.write(`\n${s.source}: ${s.error}\n`);
+    for (const skip of s.skipped) process.stderr.write(`  skipped ${s.source}/${skip.path}: ${skip.reason}\n`);
+  }
+  const rate = report.seconds > 0 ? ` (${(report.docsEmbedded / report.seconds).toFixed(1)} docs/s, ${(report.chunksWritten / report.seconds).toFixed(1)} chunks/s)` : '';
+  process.stdout.write(`\n${report.dryRun ? 'dry run: would embed' : 'embedded'} ${report.docsEmbedded} documents, wrote ${report.chunksWritten} chunks in ${report.seconds.toFixed(1)} s${rate}; table version ${report.tableVersion}\n`);
+  if (report.removedSources.length) process.stdout.write(`removed sources: ${report.removedSources.join(', ')}\n`);
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { openServer } from '../../app/server.js';
 import { createHttpApp, listen, mcpPath } from '../../mcp/http.js';
-import { openRuntime } from '../../mcp/runtime.js';
 import { serveStdio } from '../../mcp/stdio.js';
 import { configFrom } from '../context.js';
 
@@ -12,7 +12,7 @@ export function registerServe(program: Command): void {
     .option('--http', 'serve Streamable HTTP')
     .option('--host <host>', 'HTTP bind address (default 127.0.0.1)')
     .option('--port <port>', 'HTTP port (default 8765; 0 picks a free port)')
-    .option('--replica-id <id>', 'this process\'s name in the audit log (default: config replicaId)')
+    .option('--replica-id <id>', "this process's name in the audit log (default: config replicaId)")
     .action(async (opts: { stdio?: boolean; http?: boolean; host?: string; port?: string; replicaId?: string }, command: Command) => {
       if (Boolean(opts.stdio) === Boolean(opts.http)) throw new Error('choose exactly one of --stdio or --http');
       const config = configFrom(command);
@@ -22,7 +22,7 @@ export function registerServe(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port}: use a whole number from 0 to 65535`);
         config.httpPort = port;
       }
-      const runtime = await openRuntime(config, { replicaId: opts.replicaId ?? config.replicaId });
+      const runtime = await openServer(config, { replicaId: opts.replicaId ?? config.replicaId });
       if (opts.stdio) {
         try {
           await serveStdio(runtime, runtime.verifier, process.env.CLEARANCE_TASK_TOKEN);

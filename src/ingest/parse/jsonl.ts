@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PrincipalSchema } from '../../store/schema.js';
+import { PrincipalSchema } from '../../labels/ids.js';
 import type { CorpusManifest } from '../manifest.js';
 import type { ParsedDoc, Skip } from '../document.js';
 

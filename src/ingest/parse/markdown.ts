@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../../config/errors.js';
-import { IdSchema, PrincipalSchema } from '../../store/schema.js';
+import { IdSchema, PrincipalSchema } from '../../labels/ids.js';
 import type { ParsedDoc } from '../document.js';
 
 const FrontMatterSchema = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema } from '../../store/schema.js';
+import { IdSchema } from '../../labels/ids.js';
 import { defineTool, ReasonSchema } from '../tool.js';
 
 const input = z
@@ -28,15 +28,15 @@ export const checkReleaseTool = defineTool({
   outputSchema: output,
   readOnly: true,
   auditArgs: ({ destination_class, draft }) => ({ destination_class, draft_chars: draft?.length ?? 0 }),
-  async handler({ destination_class, draft }, { run, core }) {
-    if (!core.knownClass(destination_class)) {
+  async handler({ destination_class, draft }, { request, run, core }) {
+    if (!request.policy.classInfo(destination_class)) {
       return {
-        structured: { allowed: false, reason: `unknown destination class "${destination_class}"`, destination_class, received_classes: [...run.classes], blocking_classes: [], quoted: [] },
+        structured: { allowed: false, reason: `unknown destination class "${destination_class}"`, destination_class, received_classes: [...run.classes].sort(), blocking_classes: [], quoted: [] },
         text: `Unknown destination class "${destination_class}". Use one of the data classes listed by list_sources.`,
         isError: true,
       };
     }
-    const verdict = core.checkRelease(run.receivedChunks(), destination_class, draft);
+    const verdict = core.checkRelease(request, run.received(), destination_class, draft);
     const structured = { ...verdict, destination_class, received_classes: [...run.classes].sort() };
     return {
       structured,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DocumentViewSchema } from '../ports.js';
 import { defineTool, ReasonSchema } from '../tool.js';
+import { DocumentViewSchema, toDocumentView } from '../views.js';
 
 const input = z
   .object({
@@ -22,9 +22,8 @@ export const fetchTool = defineTool({
   outputSchema: output,
   readOnly: true,
   auditArgs: ({ id }) => ({ id }),
-  async handler({ id }, { identity, core }) {
-    const approvals = await core.liveApprovals(identity);
-    const { doc, withheld, tableVersion } = await core.fetch(identity, approvals, id);
+  async handler({ id }, { request, core }) {
+    const { doc, withheld, tableVersion } = await core.fetch(request, id);
     if (!doc) {
       return {
         structured: { found: false, document: null },
@@ -35,22 +34,10 @@ export const fetchTool = defineTool({
         boundaryPressure: withheld > 0 ? { kind: 'not_found_or_forbidden', detail: `fetch of an id outside this task` } : undefined,
       };
     }
-    const { rule, ...document } = doc;
     return {
-      structured: { found: true, document },
-      text: `${doc.title} (${doc.data_class}, ${doc.doc_id}@${doc.doc_version.slice(0, 8)}${doc.stale ? ', STALE' : ''})\n\n${doc.text}`,
-      received: doc.chunks.map((chunk) => ({
-        source: doc.source,
-        doc_id: doc.doc_id,
-        doc_version: doc.doc_version,
-        ordinal: chunk.ordinal,
-        span: chunk.span,
-        chunk_hash: chunk.chunk_hash,
-        data_class: doc.data_class,
-        score: null,
-        rule,
-        text: doc.text.slice(chunk.span[0], chunk.span[1]),
-      })),
+      structured: { found: true, document: toDocumentView(doc) },
+      text: `${doc.title} (${doc.dataClass}, ${doc.docId}@${doc.docVersion.slice(0, 8)}${doc.stale ? ', STALE' : ''})\n\n${doc.text}`,
+      received: doc.passages,
       withheld,
       tableVersion: tableVersion ?? undefined,
     };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SourceViewSchema } from '../ports.js';
 import { defineTool, ReasonSchema } from '../tool.js';
+import { SourceViewSchema, toSourceView } from '../views.js';
 
 const input = z.object({ reason: ReasonSchema }).strict();
 const output = z.object({ sources: z.array(SourceViewSchema) });
@@ -14,8 +14,8 @@ export const listSourcesTool = defineTool({
   outputSchema: output,
   readOnly: true,
   auditArgs: () => ({}),
-  async handler(_args, { identity, core }) {
-    const sources = await core.listSources(identity, await core.liveApprovals(identity));
+  async handler(_args, { request, core }) {
+    const sources = (await core.listSources(request)).map(toSourceView);
     const text =
       sources.length === 0
         ? 'No sources are reachable for this task.'

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema } from '../../store/schema.js';
+import { IdSchema } from '../../labels/ids.js';
 import { defineTool, ReasonSchema } from '../tool.js';
 
 const input = z
@@ -21,13 +21,13 @@ export const requestAccessTool = defineTool({
   title: 'Ask a human for access',
   description:
     'Ask for a source or data class outside this task\'s current reach. Creates a pending request for a named approver; nothing becomes readable until a human approves it for this task.',
-  inputSchema: input as unknown as z.ZodObject,
+  inputSchema: input,
   outputSchema: output,
   readOnly: false,
-  auditArgs: (args: { source?: string; class?: string }) => ({ source: args.source, class: args.class }),
-  async handler(args: { source?: string; class?: string; reason: string }, { identity, core }) {
+  auditArgs: (args) => ({ source: args.source, class: args.class }),
+  async handler(args, { request, core }) {
     const target = args.source ? { kind: 'source' as const, id: args.source } : { kind: 'class' as const, id: args.class! };
-    const { request_id } = await core.requestAccess(identity, target, args.reason);
+    const { request_id } = await core.requestAccess(request, target, args.reason);
     const message = `Request ${request_id} is pending. An approver will decide; call list_sources or search again later.`;
     return {
       structured: { request_id, status: 'pending' as const, message },

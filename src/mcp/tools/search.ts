@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { IdSchema } from '../../store/schema.js';
-import { CitedChunkSchema } from '../ports.js';
-import { defineTool, ReasonSchema, type ReceivedChunk } from '../tool.js';
+import { IdSchema } from '../../labels/ids.js';
+import { defineTool, ReasonSchema } from '../tool.js';
+import { CitedChunkSchema, toCitedChunk } from '../views.js';
 
 export const MAX_QUERY_CHARS = 2_000;
 
@@ -28,29 +28,9 @@ export const searchTool = defineTool({
   outputSchema: output,
   readOnly: true,
   auditArgs: ({ query, k, sources, classes, mode }) => ({ query, k, sources, classes, mode }),
-  async handler(args, { identity, run, core }) {
-    const approvals = await core.liveApprovals(identity);
-    const answer = await core.search(identity, approvals, args);
-    // Asking to narrow to classes or sources outside the task is pressure on the boundary (the
-    // answer is simply narrowed; the record says what was asked for).
-    const reach = core.reachableClasses(identity, approvals);
-    const outside = [
-      ...(args.classes ?? []).filter((c) => !reach.classes.includes(c)).map((c) => `class ${c}`),
-      ...(reach.sources === 'all' ? [] : (args.sources ?? []).filter((s) => !(reach.sources as string[]).includes(s)).map((s) => `source ${s}`)),
-    ];
-    const results = answer.hits.map(({ rule: _rule, ...hit }) => hit);
-    const received: ReceivedChunk[] = answer.hits.map((hit) => ({
-      source: hit.citation.source,
-      doc_id: hit.citation.doc_id,
-      doc_version: hit.citation.doc_version,
-      ordinal: hit.citation.ordinal,
-      span: hit.citation.span,
-      chunk_hash: hit.citation.chunk_hash,
-      data_class: hit.data_class,
-      score: hit.score,
-      rule: hit.rule,
-      text: hit.text,
-    }));
+  async handler(args, { request, run, core }) {
+    const answer = await core.search(request, args);
+    const results = answer.passages.map(toCitedChunk);
     const text =
       results.length === 0
         ? 'No permitted results for this query.'
@@ -63,11 +43,13 @@ export const searchTool = defineTool({
     return {
       structured: { run_id: run.runId, count: results.length, results },
       text,
-      received,
+      received: answer.passages,
       withheld: answer.withheld,
       tableVersion: answer.tableVersion,
       timings: answer.timings,
-      boundaryPressure: outside.length > 0 ? { kind: 'out_of_scope' as const, detail: `search narrowed to ${outside.join(', ')}, outside this task` } : undefined,
+      // Asking to narrow to classes or sources outside the task is pressure on the boundary (the
+      // answer is simply narrowed; the record says what was asked for).
+      boundaryPressure: answer.outside.length > 0 ? { kind: 'out_of_scope' as const, detail: `search narrowed to ${answer.outside.join(', ')}, outside this task` } : undefined,
     };
   },
 });

@@ -24,8 +24,8 @@ export const sessionInfoTool = defineTool({
   outputSchema: output,
   readOnly: true,
   auditArgs: () => ({}),
-  async handler(_args, { identity, run, core }) {
-    const reach = core.reachableClasses(identity, await core.liveApprovals(identity));
+  async handler(_args, { request, run }) {
+    const { identity, authority } = request;
     const structured = {
       run_id: run.runId,
       task_id: identity.taskId,
@@ -34,10 +34,10 @@ export const sessionInfoTool = defineTool({
       agent: identity.agent,
       expires_at: identity.grantExpiresAt,
       scope: { sources: identity.scope.sources ?? null, classes: identity.scope.classes ?? null },
-      methods: core.allowedMethods(identity),
-      reachable_classes: reach.classes,
+      methods: authority.methods,
+      reachable_classes: authority.classes.map((c) => c.id),
       received: { classes: [...run.classes].sort(), sources: [...run.sources].sort() },
-      policy_version: core.policyVersion(),
+      policy_version: authority.policyVersion,
     };
     const text = [
       `run ${structured.run_id} · task ${structured.task_id} (${structured.purpose})`,

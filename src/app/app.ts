@@ -1,0 +1,62 @@
+import type { Config } from '../config/config.js';
+import { Embedder } from '../embed/embedder.js';
+import { Governance } from '../governance/governance.js';
+import { loadOrCreateSigningKey, type SigningKey } from '../identity/keys.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { SourceCatalog } from '../retrieval/source-catalog.js';
+import { Store } from '../store/store.js';
+
+/**
+ * The composition root: config, store, policy, governance and (on first use) the embedding model and
+ * the signing key, opened once and handed to the MCP server, the CLI commands and the demo. Nothing
+ * else wires these together.
+ */
+export interface App {
+  config: Config;
+  store: Store;
+  governance: Governance;
+  sources: SourceCatalog;
+  /** The policy in force now. */
+  policy(): PolicyEngine;
+  embedder(): Promise<Embedder>;
+  signingKey(): Promise<SigningKey>;
+  close(): Promise<void>;
+}
+
+/** Opens what every command needs; the model and the key load only when first asked for. */
+export async function openApp(config: Config): Promise<App> {
+  const policy = await PolicyEngine.load(config.policyDir);
+  const store = await Store.open(config);
+  let governance: Governance;
+  try {
+    governance = await Governance.open(store);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  let embedder: Promise<Embedder> | null = null;
+  let key: Promise<SigningKey> | null = null;
+  return {
+    config,
+    store,
+    governance,
+    sources: new SourceCatalog(store),
+    policy: () => policy,
+    embedder: () => (embedder ??= Embedder.load(config.modelDir, config.modelDtype)),
+    signingKey: () => (key ??= loadOrCreateSigningKey(config.keysDir)),
+    async close() {
+      if (embedder) await (await embedder).dispose();
+      store.close();
+    },
+  };
+}
+
+/** Runs `fn` with an open app and always closes it. */
+export async function withApp<T>(config: Config, fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await openApp(config);
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}

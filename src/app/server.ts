@@ -1,0 +1,64 @@
+import { AuditLog } from '../audit/log.js';
+import { AuditShipper } from '../audit/shipper.js';
+import type { Config } from '../config/config.js';
+import { assertStoreModel } from '../embed/model-guard.js';
+import { Gate } from '../gate/gate.js';
+import { KillSwitchWatcher } from '../governance/watcher.js';
+import type { TaskGrant } from '../identity/grant.js';
+import { publishedVerificationKeys } from '../identity/key-registry.js';
+import { GrantVerifier } from '../identity/verify.js';
+import { SessionRefused, type SessionDeps } from '../mcp/session.js';
+import { openApp, type App } from './app.js';
+import { auditPort } from './audit-adapter.js';
+import { corePorts } from './core.js';
+
+/** One serving process: the app plus its kill-switch watcher, audit log, grant verifier and gate. */
+export interface ServerRuntime extends SessionDeps {
+  app: App;
+  watcher: KillSwitchWatcher;
+  auditLog: AuditLog;
+  verifier: GrantVerifier;
+  close(): Promise<void>;
+}
+
+/** Everything that can fail is opened here, before any agent is served. */
+export async function openServer(config: Config, options: { replicaId?: string } = {}): Promise<ServerRuntime> {
+  const app = await openApp(config);
+  const embedder = await app.embedder();
+  await assertStoreModel(app.store, embedder, { claim: false });
+  const watcher = new KillSwitchWatcher(app.governance);
+  await watcher.start();
+  const auditLog = AuditLog.open({ auditDir: config.auditDir, replicaId: options.replicaId ?? config.replicaId });
+  const shipper = await AuditShipper.start(app.store, auditLog, config.auditShipSeconds * 1000);
+  // Grants minted on any admin machine verify here through the keys published in the shared store.
+  const verifier = new GrantVerifier(await app.signingKey(), config, () => publishedVerificationKeys(app.store));
+  const gate = new Gate({
+    policy: app.policy,
+    liveApprovals: (identity) => app.governance.liveApprovals(identity.taskId, identity.human),
+    killedFor: (identity) => watcher.killedFor(identity),
+  });
+
+  async function admit(grant: TaskGrant): Promise<void> {
+    const policy = app.policy();
+    if (!policy.isHuman(grant.human)) throw new SessionRefused(`the task grant's human is not known to the policy`);
+    if (!policy.isAgent(grant.agent)) throw new SessionRefused(`the task grant's agent has no workflow in the policy`);
+    if ((await app.governance.revokedTasks()).has(grant.taskId)) throw new SessionRefused(`task ${grant.taskId} was revoked`);
+  }
+
+  return {
+    app,
+    watcher,
+    auditLog,
+    verifier,
+    gate,
+    core: corePorts(app, { store: app.store, embedder, sources: app.sources }, embedder.modelId),
+    audit: auditPort(app, auditLog, embedder.modelId),
+    admit,
+    async close() {
+      watcher.stop();
+      await auditLog.close();
+      await shipper.stop();
+      await app.close();
+    },
+  };
+}

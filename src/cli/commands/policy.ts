@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { explainDocument } from '../../admin/explain.js';
+import { withApp } from '../../app/app.js';
+import type { RuleLocation } from '../../policy/files.js';
+import { PolicyEngine } from '../../policy/engine.js';
+import { configFrom } from '../context.js';
+
+const where = (r?: RuleLocation) => (r ? `${r.file.split('/').pop()}:${r.line}  ${r.text}` : 'no rule matched (default deny)');
+const yesNo = (allowed: boolean) => (allowed ? 'yes' : 'no');
+
+export function registerPolicy(program: Command): void {
+  const policyCmd = program.command('policy').description('the Casbin policy in policy/');
+  policyCmd
+    .command('check')
+    .description('validate the policy files (errors name file, line and fix)')
+    .action(async (_opts: unknown, command: Command) => {
+      const config = configFrom(command);
+      const policy = await PolicyEngine.load(config.policyDir);
+      process.stdout.write(`policy ${config.policyDir} is valid (version ${policy.version}): ${policy.knownHumans().length} humans, ${policy.knownAgents().length} agents, ${policy.classes.length} classes\n`);
+    });
+  policyCmd
+    .command('explain')
+    .description('why a human, through an agent, may or may not read a document: each term of the intersection and the deciding policy line')
+    .requiredOption('--as <human>', 'the human')
+    .requiredOption('--agent <agent>', 'the agent workflow')
+    .requiredOption('--doc <doc-id>', 'the document id, e.g. runbooks/prod-database.md')
+    .action(async (opts: { as: string; agent: string; doc: string }, command: Command) => {
+      const e = await withApp(configFrom(command), (app) => explainDocument(app, { human: opts.as, agent: opts.agent, docId: opts.doc }));
+      const lines = [
+        `document ${e.docId}: class ${e.dataClass}, source ${e.source}, source ACL [${e.aclSource.join(', ')}], document ACL [${e.aclDoc.join(', ')}]`,
+        `${opts.as}'s principals: ${e.principals.join(', ') || '(unknown human)'}`,
+        `human  reads class ${e.dataClass}: ${e.human.access === 'read' ? 'yes' : e.human.access === 'approval' ? 'only with an approval for the task' : 'no'}  — ${where(e.human.rule)}`,
+        `agent  uses class ${e.dataClass}: ${yesNo(e.agentClass.allowed)}  — ${where(e.agentClass.rule)}`,
+        `agent  uses source ${e.source}: ${yesNo(e.agentSource.allowed)}  — ${where(e.agentSource.rule)}`,
+        `source ACL: ${e.aclSourceMatches ? 'matches' : 'does not match'}`,
+        `document ACL: ${e.aclDocMatches ? 'matches' : 'does not match'}`,
+        `=> ${e.decision.allowed ? 'ALLOWED' : `DENIED by ${e.decision.deniedBy}`} (policy ${e.policyVersion}; task scope and approvals: none in this check)`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,48 @@
+import type { KillVerdict } from '../governance/watcher.js';
+import type { Approval, RequestIdentity } from '../identity/identity.js';
+import { computeAuthority, type Authority } from '../policy/authority.js';
+import type { PolicyEngine } from '../policy/engine.js';
+
+/**
+ * Everything one call is decided by, built once per call after the kill-switch check: who asks, the
+ * approvals live for their task now, and the effective authority under one policy version. Every
+ * read path takes this and nothing else; `policy` is the engine the authority was computed with.
+ */
+export interface RequestContext {
+  identity: RequestIdentity;
+  approvals: Approval[];
+  authority: Authority;
+  policy: PolicyEngine;
+}
+
+export interface GateDeps {
+  /** The policy version in force now (a new version is a new engine). */
+  policy(): PolicyEngine;
+  liveApprovals(identity: RequestIdentity): Promise<Approval[]>;
+  /** Synchronous and cheap: checked when a call starts and again before its answer leaves. */
+  killedFor(identity: RequestIdentity): KillVerdict | null;
+}
+
+/** The one authorisation gate: every security decision of a request starts here. */
+export class Gate {
+  constructor(private readonly deps: GateDeps) {}
+
+  killedFor(identity: RequestIdentity): KillVerdict | null {
+    return this.deps.killedFor(identity);
+  }
+
+  async enter(identity: RequestIdentity, now = Date.now()): Promise<RequestContext> {
+    const policy = this.deps.policy();
+    return contextFor(policy, identity, await this.deps.liveApprovals(identity), now);
+  }
+
+  /** The context is still the one in force: no new policy version since it was built. */
+  current(ctx: RequestContext): boolean {
+    return this.deps.policy() === ctx.policy;
+  }
+}
+
+/** The context of a request under a given policy and approvals (the gate's own step, and admin checks). */
+export function contextFor(policy: PolicyEngine, identity: RequestIdentity, approvals: Approval[], now = Date.now()): RequestContext {
+  return { identity, approvals, authority: computeAuthority(policy, identity, approvals, now), policy };
+}

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
+import type { Config } from '../config/config.js';
+import type { SigningKey } from './keys.js';
+
+/** Approvers are authenticated, not named by a flag: a short-lived JWT signed with the admin key. */
+export const APPROVER_AUDIENCE = 'clearance-approver';
+
+export interface AuthenticatedHuman {
+  human: string;
+  /** How they authenticated, for the record: e.g. `approver-credential:<jti>`. */
+  auth: string;
+}
+
+export async function mintApproverCredential(key: SigningKey, config: Pick<Config, 'issuer'>, human: string, ttlSeconds: number): Promise<{ token: string; jti: string }> {
+  const jti = randomUUID();
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+    .setIssuer(config.issuer)
+    .setAudience(APPROVER_AUDIENCE)
+    .setSubject(human)
+    .setJti(jti)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(key.privateKey);
+  return { token, jti };
+}
+
+/** Verifies an approver credential against this machine's key and the keys published in the store. */
+export async function verifyApproverCredential(credential: string | undefined, config: Pick<Config, 'issuer'>, keys: JWK[]): Promise<AuthenticatedHuman> {
+  if (!credential) throw new Error('set CLEARANCE_APPROVER_TOKEN to your approver credential (an admin mints it with `clearance approvals credential --human <you>`)');
+  try {
+    const { payload } = await jwtVerify(credential, createLocalJWKSet({ keys }), { audience: APPROVER_AUDIENCE, issuer: config.issuer, algorithms: ['EdDSA'] });
+    if (typeof payload.sub !== 'string') throw new Error('no subject');
+    return { human: payload.sub, auth: `approver-credential:${String(payload.jti ?? '')}` };
+  } catch (err) {
+    throw new Error(`approver credential rejected: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import type { ChunkTable } from '../store/store.js';
+import { chunkWhere } from '../store/permission-filter.js';
+import type { ParsedDoc, Skip } from './document.js';
+import { labelDocument, type DocLabels, type ReaderDirectory } from './labels.js';
+import type { CorpusManifest } from './manifest.js';
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const labelKey = (l: DocLabels) => JSON.stringify([l.dataClass, l.aclSource, l.aclDoc, l.owner]);
+
+export interface PlannedDoc {
+  doc: ParsedDoc;
+  labels: DocLabels;
+  version: string;
+  updatedAt: string;
+}
+
+/** What one source's ingest must do to bring the store in line with its folder. */
+export interface SourcePlan {
+  toEmbed: PlannedDoc[];
+  toRelabel: PlannedDoc[];
+  /** Documents in the store whose file is gone. */
+  removed: string[];
+  unchanged: number;
+  /** Every document id that stays (including ones that failed validation and keep their last good version). */
+  keep: Set<string>;
+  skips: Skip[];
+}
+
+interface ExistingDoc {
+  version: string;
+  labels: string;
+}
+
+async function existingDocs(table: ChunkTable, source: string): Promise<Map<string, ExistingDoc>> {
+  const rows = await table.rows(chunkWhere.eq('source', source), { select: ['doc_id', 'doc_version', 'data_class', 'acl_source', 'acl_doc', 'owner'] });
+  return new Map(rows.map((row) => [row.doc_id, { version: row.doc_version, labels: labelKey({ dataClass: row.data_class, aclSource: row.acl_source, aclDoc: row.acl_doc, owner: row.owner }) }]));
+}
+
+/** Compares parsed documents with the store: new or changed content is embedded, label-only changes keep their vectors. */
+export async function planSource(table: ChunkTable, manifest: CorpusManifest, docs: ParsedDoc[], directory: ReaderDirectory): Promise<SourcePlan> {
+  const existing = await existingDocs(table, manifest.id);
+  const plan: SourcePlan = { toEmbed: [], toRelabel: [], removed: [], unchanged: 0, keep: new Set(), skips: [] };
+  for (const doc of docs) {
+    plan.keep.add(doc.docId); // a document that fails validation keeps its last good version
+    let labels: DocLabels;
+    try {
+      labels = labelDocument(manifest, doc, directory);
+    } catch (err) {
+      plan.skips.push({ path: doc.path, reason: (err as Error).message });
+      continue;
+    }
+    const planned: PlannedDoc = { doc, labels, version: sha256(`${doc.title}\0${doc.text}`), updatedAt: doc.updatedAt ?? new Date(0).toISOString() };
+    const prior = existing.get(doc.docId);
+    if (!prior || prior.version !== planned.version) plan.toEmbed.push(planned);
+    else if (prior.labels !== labelKey(labels)) plan.toRelabel.push(planned);
+    else plan.unchanged++;
+  }
+  plan.removed = [...existing.keys()].filter((id) => !plan.keep.has(id));
+  return plan;
+}
