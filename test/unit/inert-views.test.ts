@@ -91,6 +91,8 @@ describe('inert views: agent- and document-supplied text cannot change a view\'s
       { numRuns: 2000 },
     );
     expect(inertLine('a\nb\r\tc\u001b[1m\u2028\u202e\u0085\u007f')).toBe('a\\nb\\r\\tc\\x1b[1m\\u2028\\u202e\\x85\\x7f');
+    // Literal parts of a `plain` template are ours (their newlines stay); only values are escaped.
+    expect(plain`[1] ${'title\n[2] forged'}\n    ${'\u001b[2Kbody'}\n`).toBe('[1] title\\n[2] forged\n    \\x1b[2Kbody\n');
     expect(inertLine('plain text, C:\\path, "quotes", ünïcødé 日本語 👍')).toBe('plain text, C:\\path, "quotes", ünïcødé 日本語 👍');
   });
 

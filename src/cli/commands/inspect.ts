@@ -10,6 +10,7 @@ import { sqlString } from '../../store/sql.js';
 import { Store } from '../../store/store.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
+import { plain } from '../../views/inert.js';
 
 const list = (value: string | undefined) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : undefined);
 
@@ -40,7 +41,7 @@ export function registerInspect(program: Command): void {
       await embedder.dispose();
       if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       if (result.hits.length === 0) process.stdout.write('no permitted results\n');
-      for (const [i, h] of result.hits.entries()) process.stdout.write(`[${i + 1}] ${h.title} (${h.dataClass}, ${h.docId}, score ${h.score.toFixed(3)}, allowed by ${h.rule})\n    ${h.text.replace(/\s+/g, ' ').slice(0, 160)}…\n`);
+      for (const [i, h] of result.hits.entries()) process.stdout.write(plain`[${i + 1}] ${h.title} (${h.dataClass}, ${h.docId}, score ${h.score.toFixed(3)}, allowed by ${h.rule})\n    ${h.text.replace(/\s+/g, ' ').slice(0, 160)}…\n`);
     });
 
   const policyCmd = program.command('policy').description('the Casbin policy in policy/');
