@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { formatZodError } from '../config/errors.js';
+import { inertMarkdown } from '../views/inert.js';
 import type { RunTrace } from './trace.js';
 
 /** What an agent's harness or CI may add about the wider run: Clearance cannot observe these. */
@@ -77,11 +78,16 @@ export function buildPacket(trace: RunTrace, report: RunReport = {}): PacketFiel
   return fields;
 }
 
+/**
+ * The packet as Markdown. Values carry agent text (reasons, tool names, args), document ids and
+ * the harness's run report, so each value is made inert (src/views/inert.ts): it stays one list
+ * item of literal text and cannot add a heading, a section, a list item or HTML.
+ */
 export function formatPacket(fields: PacketField[], runId: string): string {
-  const out = [`# Review packet: run ${runId}`, ''];
+  const out = [`# Review packet: run ${inertMarkdown(runId)}`, ''];
   for (const f of fields) {
-    out.push(`## ${f.field}${f.provenance === 'observed' ? '' : ` (${f.provenance})`}`);
-    out.push(...(f.value.length ? f.value.map((v) => `- ${v}`) : ['- not observed']), '');
+    out.push(`## ${inertMarkdown(f.field)}${f.provenance === 'observed' ? '' : ` (${f.provenance})`}`);
+    out.push(...(f.value.length ? f.value.map((v) => `- ${inertMarkdown(v)}`) : ['- not observed']), '');
   }
   return out.join('\n');
 }

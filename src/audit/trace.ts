@@ -1,3 +1,4 @@
+import { inertLine, plain } from '../views/inert.js';
 import type { AdminEvent, AuditRecord, CallEvent, RunEvent } from './record.js';
 
 export interface RunTrace {
@@ -27,26 +28,32 @@ export function traceRun(records: AuditRecord[], runId: string): RunTrace | null
   return { runId, start, end, calls, governance, boundaryPressure };
 }
 
+/**
+ * The human-readable timeline. Every value interpolated below may come from an agent (reason, tool
+ * name, args, purpose), a document (doc ids, classes) or a record field, so each goes through
+ * `plain` (src/views/inert.ts): one printed line per event line, whatever the strings contain.
+ */
 export function formatTrace(trace: RunTrace): string {
   const out: string[] = [];
   const s = trace.start;
-  out.push(`Run ${trace.runId}`);
-  if (s) out.push(`  task ${s.task_id} "${s.task_purpose}" · human ${s.human} · agent ${s.agent} · ${s.transport} · started ${s.ts}`, `  methods ${s.methods_allowed.join(', ')} · classes ${s.classes_reachable.join(', ') || 'none'}${s.classes_with_approval.length ? ` (with approval: ${s.classes_with_approval.join(', ')})` : ''} · policy ${s.policy_version}`);
+  const list = (values: string[]) => values.map(inertLine).join(', ');
+  out.push(plain`Run ${trace.runId}`);
+  if (s) out.push(plain`  task ${s.task_id} "${s.task_purpose}" · human ${s.human} · agent ${s.agent} · ${s.transport} · started ${s.ts}`, `  methods ${list(s.methods_allowed)} · classes ${list(s.classes_reachable) || 'none'}${s.classes_with_approval.length ? ` (with approval: ${list(s.classes_with_approval)})` : ''} · policy ${inertLine(s.policy_version)}`);
   const events = [...trace.calls, ...trace.governance].sort((a, b) => a.ts.localeCompare(b.ts));
   out.push('', 'Timeline:');
   for (const e of events) {
     if (e.kind === 'admin') {
-      out.push(`  ${e.ts}  [admin] ${e.action} ${e.target} by ${e.actor} (${e.actor_auth})`);
+      out.push(plain`  ${e.ts}  [admin] ${e.action} ${e.target} by ${e.actor} (${e.actor_auth})`);
       continue;
     }
-    out.push(`  ${e.ts}  ${e.method} → ${e.decision}${e.denial ? ` (${e.denial})` : ''}  reason: "${e.reason ?? ''}"  ${e.latency_ms} ms`);
-    if (Object.keys(e.args).length) out.push(`      args ${JSON.stringify(e.args)}`);
-    for (const c of e.chunks) out.push(`      ← ${c.data_class.padEnd(9)} ${c.doc_id}@${c.doc_version.slice(0, 8)} #${c.ordinal} [${c.span[0]},${c.span[1]}) ${c.chunk_hash.slice(0, 12)} via ${c.rule}`);
-    if (e.withheld) out.push(`      withheld ${e.withheld}`);
-    if (e.boundary_pressure) out.push(`      BOUNDARY PRESSURE ${e.boundary_pressure.kind}: ${e.boundary_pressure.detail}`);
-    if (e.error) out.push(`      error ${e.error}`);
+    out.push(plain`  ${e.ts}  ${e.method} → ${e.decision}${e.denial ? ` (${e.denial})` : ''}  reason: "${e.reason ?? ''}"  ${e.latency_ms} ms`);
+    if (Object.keys(e.args).length) out.push(plain`      args ${JSON.stringify(e.args)}`);
+    for (const c of e.chunks) out.push(plain`      ← ${inertLine(c.data_class).padEnd(9)} ${c.doc_id}@${c.doc_version.slice(0, 8)} #${c.ordinal} [${c.span[0]},${c.span[1]}) ${c.chunk_hash.slice(0, 12)} via ${c.rule}`);
+    if (e.withheld) out.push(plain`      withheld ${e.withheld}`);
+    if (e.boundary_pressure) out.push(plain`      BOUNDARY PRESSURE ${e.boundary_pressure.kind}: ${e.boundary_pressure.detail}`);
+    if (e.error) out.push(plain`      error ${e.error}`);
   }
-  if (trace.end) out.push('', `Ended ${trace.end.ts}: ${trace.end.end_reason}; received ${trace.end.received?.classes.join(', ') || 'nothing'} in ${trace.end.received?.calls ?? 0} calls`);
+  if (trace.end) out.push('', plain`Ended ${trace.end.ts}: ${trace.end.end_reason}; received ${trace.end.received?.classes.join(', ') || 'nothing'} in ${trace.end.received?.calls ?? 0} calls`);
   else out.push('', 'Run has no end record yet (still open, or the server stopped abruptly).');
   return out.join('\n');
 }

@@ -3,6 +3,7 @@ import { METHODS } from '../identity/identity.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import { sourceIsStale } from '../retrieval/freshness.js';
 import type { SourceRow } from '../store/schema.js';
+import { inertMarkdown } from '../views/inert.js';
 
 export const CARD_FIELDS = [
   'Server name',
@@ -57,7 +58,12 @@ export function buildCard(config: Config, policy: PolicyEngine, sources: SourceR
   ];
 }
 
+/**
+ * The card as a Markdown table. Values come from server.yaml, policy and the store (source names,
+ * descriptions); each is made inert (src/views/inert.ts) so it stays literal text in its own cell:
+ * a `|` cannot add a column, a newline cannot add a row. The `<br>` and `**WARNING:**` are ours.
+ */
 export function formatCard(card: CardField[]): string {
-  const rows = card.map((f) => `| ${f.field} | ${f.value.join('<br>')}${f.warning ? `<br>**WARNING:** ${f.warning}` : ''} |`);
+  const rows = card.map((f) => `| ${inertMarkdown(f.field)} | ${f.value.map(inertMarkdown).join('<br>')}${f.warning ? `<br>**WARNING:** ${inertMarkdown(f.warning)}` : ''} |`);
   return ['# Server review card', '', '| field | value |', '|---|---|', ...rows, ''].join('\n');
 }

@@ -5,6 +5,7 @@ import { buildCard, formatCard } from '../../governance/card.js';
 import { describeFreshness, sourceIsStale } from '../../retrieval/freshness.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
+import { plain } from '../../views/inert.js';
 
 const list = (value: string | undefined) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : undefined);
 
@@ -26,7 +27,7 @@ export function registerInspect(program: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       if (result.passages.length === 0) process.stdout.write('no permitted results\n');
       for (const [i, p] of result.passages.entries()) {
-        process.stdout.write(`[${i + 1}] ${p.title} (${p.provenance.data_class}, ${p.provenance.doc_id}, score ${(p.provenance.score ?? 0).toFixed(3)}, allowed by ${p.provenance.rule})\n    ${p.text.replace(/\s+/g, ' ').slice(0, 160)}…\n`);
+        process.stdout.write(plain`[${i + 1}] ${p.title} (${p.provenance.data_class}, ${p.provenance.doc_id}, score ${(p.provenance.score ?? 0).toFixed(3)}, allowed by ${p.provenance.rule})\n    ${p.text.replace(/\s+/g, ' ').slice(0, 160)}…\n`);
       }
     });
 
