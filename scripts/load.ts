@@ -32,7 +32,15 @@ const CANARIES: Record<string, string[]> = {
   'halvorsen terminal cutover': ['bob'], // customer-tickets T-5112: bob only
   'assessor ledger cobalt': ['erin'], // pci-audit: regulated
 };
-const PEOPLE: [string, string][] = [['alice', 'claude-code'], ['bob', 'support-assistant'], ['carol', 'claude-code'], ['dan', 'audit-assistant'], ['erin', 'audit-assistant'], ['frank', 'ops-agent'], ['gina', 'claude-code']];
+const PEOPLE: [string, string][] = [
+  ['alice', 'claude-code'],
+  ['bob', 'support-assistant'],
+  ['carol', 'claude-code'],
+  ['dan', 'audit-assistant'],
+  ['erin', 'audit-assistant'],
+  ['frank', 'ops-agent'],
+  ['gina', 'claude-code'],
+];
 
 type Outcome = 'answered' | 'refused' | 'protocol-error';
 
@@ -43,7 +51,8 @@ async function callOnce(client: Client, name: string, args: Record<string, unkno
     return { outcome: result.isError ? 'refused' : 'answered', text: JSON.stringify(result) };
   } catch (err) {
     // Method not allowed, kill switch, invalid input: the server's deliberate JSON-RPC refusals.
-    if (err instanceof McpError && (err.code === ErrorCode.InvalidParams || err.code === ErrorCode.InvalidRequest)) return { outcome: 'refused', text: err.message };
+    if (err instanceof McpError && (err.code === ErrorCode.InvalidParams || err.code === ErrorCode.InvalidRequest))
+      return { outcome: 'refused', text: err.message };
     return { outcome: 'protocol-error', text: (err as Error).message };
   }
 }
@@ -65,14 +74,20 @@ async function main(opts: { clients: number; seconds: number; soakMinutes: numbe
     await embedder.dispose();
     store.close();
   }
-  const server = await startServeProcess({ CLEARANCE_HOME: config.home, CLEARANCE_POLICY_DIR: config.policyDir, CLEARANCE_MODEL_DIR: config.modelDir, CLEARANCE_LOG_LEVEL: 'warn' });
+  const server = await startServeProcess({
+    CLEARANCE_HOME: config.home,
+    CLEARANCE_POLICY_DIR: config.policyDir,
+    CLEARANCE_MODEL_DIR: config.modelDir,
+    CLEARANCE_LOG_LEVEL: 'warn',
+  });
   const pid = server.child.pid!;
   const key = await loadOrCreateSigningKey(config.keysDir);
   const rows = [];
   const errorSamples = new Set<string>();
   try {
     const phases = [{ name: `load: ${opts.clients} clients × ${opts.seconds} s`, clients: opts.clients, seconds: opts.seconds }];
-    if (opts.soakMinutes > 0) phases.push({ name: `soak: ${opts.soakClients} clients × ${opts.soakMinutes} min`, clients: opts.soakClients, seconds: opts.soakMinutes * 60 });
+    if (opts.soakMinutes > 0)
+      phases.push({ name: `soak: ${opts.soakClients} clients × ${opts.soakMinutes} min`, clients: opts.soakClients, seconds: opts.soakMinutes * 60 });
     for (const phase of phases) {
       const latencies: number[] = [];
       const counts: Record<Outcome, number> = { answered: 0, refused: 0, 'protocol-error': 0 };
@@ -86,7 +101,9 @@ async function main(opts: { clients: number; seconds: number; soakMinutes: numbe
           const { token } = await mintGrant(key, config, { human, agent, purpose: 'load test', scope: {}, ttlSeconds: 3600 });
           const client = new Client({ name: `load-${c}`, version: '1' });
           try {
-            await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), { timeout: 60_000 });
+            await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), {
+              timeout: 60_000,
+            });
           } catch (err) {
             counts['protocol-error']++;
             if (errorSamples.size < 5) errorSamples.add(`connect: ${(err as Error).message.slice(0, 160)}`);
@@ -139,7 +156,7 @@ async function main(opts: { clients: number; seconds: number; soakMinutes: numbe
   }
   report('load', 'Load and soak: SDK clients over Streamable HTTP on 127.0.0.1 against `clearance serve --http`', rows, [
     'Each client is one task grant for a SCENARIO.md pair and cycles through permitted calls, searches for canary phrases it may not see, fetches of forbidden documents, list_sources and check_release.',
-    'refused = a well-formed refusal (isError result or the server\'s JSON-RPC error); protocol errors = anything else (transport failure, timeout, unknown session).',
+    "refused = a well-formed refusal (isError result or the server's JSON-RPC error); protocol errors = anything else (transport failure, timeout, unknown session).",
     ...[...errorSamples].map((e) => `error: ${e}`),
   ]);
   const failed = rows.some((r) => r['protocol errors'] > 0 || r.leaks > 0);

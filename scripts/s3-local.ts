@@ -58,7 +58,13 @@ export async function startLocalS3(): Promise<LocalS3> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: mkdtempSync(path.join(tmpdir(), 'clearance-s3-')), configureBuckets: [{ name: BUCKET }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: mkdtempSync(path.join(tmpdir(), 'clearance-s3-')),
+    configureBuckets: [{ name: BUCKET }],
+  });
   const { port } = await server.run();
   process.stdout.write(`listening ${port}\n`);
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

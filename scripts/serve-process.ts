@@ -7,7 +7,10 @@ import { PACKAGE_ROOT } from '../src/config/package.js';
  * benchmarks) and resolves with its URL once it listens.
  */
 export async function startServeProcess(env: Record<string, string>, args: string[] = []): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist/src/cli/main.js'), 'serve', '--http', '--port', '0', ...args], { env: { ...process.env, LANCEDB_LOG: 'error', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist/src/cli/main.js'), 'serve', '--http', '--port', '0', ...args], {
+    env: { ...process.env, LANCEDB_LOG: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60_000);

@@ -12,8 +12,25 @@ import { PACKAGE_ROOT } from '../src/config/package.js';
 const CLI = path.join(PACKAGE_ROOT, 'dist/src/cli/main.js');
 const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, LANCEDB_LOG: 'error' } });
 
-const token = cli('task', 'start', '--owner', 'alice', '--agent', 'claude-code', '--purpose', 'Draft the public INC-2041 follow-up', '--ttl', '2h', '--token-only').trim();
-const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio'], env: { ...process.env, CLEARANCE_TASK_TOKEN: token, LANCEDB_LOG: 'error' } as Record<string, string>, stderr: 'ignore' });
+const token = cli(
+  'task',
+  'start',
+  '--owner',
+  'alice',
+  '--agent',
+  'claude-code',
+  '--purpose',
+  'Draft the public INC-2041 follow-up',
+  '--ttl',
+  '2h',
+  '--token-only',
+).trim();
+const transport = new StdioClientTransport({
+  command: process.execPath,
+  args: [CLI, 'serve', '--stdio'],
+  env: { ...process.env, CLEARANCE_TASK_TOKEN: token, LANCEDB_LOG: 'error' } as Record<string, string>,
+  stderr: 'ignore',
+});
 const agent = new Client({ name: 'night-agent', version: '1.0.0' });
 await agent.connect(transport);
 const call = async (name: string, args: Record<string, unknown>) => {
@@ -29,7 +46,11 @@ await call('search', { query: 'INC-2041 what happened', k: 3, reason: 'collect f
 await call('search', { query: 'leaked API keys merchants affected', k: 3, classes: ['security', 'customer'], reason: 'which merchants were affected' });
 await call('fetch', { id: 'runbooks/prod-database.md', reason: 'check database failover details' });
 await call('request_access', { class: 'customer', reason: 'need the merchant list for the post' });
-await call('check_release', { destination_class: 'public', draft: 'A config push reduced gateway.pool_size from 64 to 8 and set logging.request_body: true.', reason: 'about to publish' });
+await call('check_release', {
+  destination_class: 'public',
+  draft: 'A config push reduced gateway.pool_size from 64 to 8 and set logging.request_body: true.',
+  reason: 'about to publish',
+});
 process.stdout.write(`RUN ${runId}\n`);
 cli('kill', '--run', runId, '--reason', 'agent probing restricted material at 02:00');
 // The switch reaches every serving process within a second (each polls the store every 200 ms).

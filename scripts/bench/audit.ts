@@ -53,11 +53,22 @@ export async function runAuditBench(opts: { quick: boolean; seconds?: number }):
         }),
       );
       if (!measured) continue;
-      rows.push({ clients, audit: audited ? 'on' : 'off', calls: latencies.length, 'calls/s': round(latencies.length / seconds, 1), 'p50 ms': round(percentile(latencies, 50), 1), 'p95 ms': round(percentile(latencies, 95), 1) });
+      rows.push({
+        clients,
+        audit: audited ? 'on' : 'off',
+        calls: latencies.length,
+        'calls/s': round(latencies.length / seconds, 1),
+        'p50 ms': round(percentile(latencies, 50), 1),
+        'p95 ms': round(percentile(latencies, 95), 1),
+      });
     }
   }
   // Three alternating rounds per setting; compare the medians.
-  const median = (clients: number, audit: string) => percentile(rows.filter((r) => r.clients === clients && r.audit === audit).map((r) => Number(r['calls/s'])), 50);
+  const median = (clients: number, audit: string) =>
+    percentile(
+      rows.filter((r) => r.clients === clients && r.audit === audit).map((r) => Number(r['calls/s'])),
+      50,
+    );
   const cost8 = 1 - median(8, 'on') / median(8, 'off');
   await runtime.close();
   const t0 = performance.now();

@@ -47,13 +47,31 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
     await embedder.embed(texts);
     const rawSeconds = (performance.now() - t0) / 1000;
     const store = await Store.open({ storeUri: path.join(root, 'store'), storageOptions: {}, readConsistencySeconds: 0 });
-    const result = await ingestAll({ corporaDir: path.join(root, 'corpora'), store, embedder, knownClasses: new Set(policy.classes.map((c) => c.id)), directory: policy });
+    const result = await ingestAll({
+      corporaDir: path.join(root, 'corpora'),
+      store,
+      embedder,
+      knownClasses: new Set(policy.classes.map((c) => c.id)),
+      directory: policy,
+    });
     const rawRate = texts.length / rawSeconds;
     const ingestRate = result.chunksWritten / result.seconds;
-    rows.push({ dtype, documents: result.docsEmbedded, chunks: result.chunksWritten, 'docs/s': round(result.docsEmbedded / result.seconds, 1), 'chunks/s (ingest)': round(ingestRate, 1), 'chunks/s (raw embed)': round(rawRate, 1), 'ingest/raw': round(ingestRate / rawRate), 'goal ≥0.8': ingestRate / rawRate >= 0.8 ? 'met' : 'not met', 'peak RSS MB': rssMb() });
+    rows.push({
+      dtype,
+      documents: result.docsEmbedded,
+      chunks: result.chunksWritten,
+      'docs/s': round(result.docsEmbedded / result.seconds, 1),
+      'chunks/s (ingest)': round(ingestRate, 1),
+      'chunks/s (raw embed)': round(rawRate, 1),
+      'ingest/raw': round(ingestRate / rawRate),
+      'goal ≥0.8': ingestRate / rawRate >= 0.8 ? 'met' : 'not met',
+      'peak RSS MB': rssMb(),
+    });
     store.close();
     await embedder.dispose();
   }
-  report('ingest', 'Ingest throughput vs raw embedding (same chunk texts, same run)', rows, ['ingest includes parsing, chunking, labelling, the LanceDB commits and index builds.']);
+  report('ingest', 'Ingest throughput vs raw embedding (same chunk texts, same run)', rows, [
+    'ingest includes parsing, chunking, labelling, the LanceDB commits and index builds.',
+  ]);
   return rows;
 }

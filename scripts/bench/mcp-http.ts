@@ -14,8 +14,20 @@ import { openServer } from '../../src/app/server.js';
 import { ingestCorpora } from '../../src/app/ingest.js';
 import { percentile, report, round, type Row } from './report.js';
 
-const QUERIES = ['INC-2041 root cause', 'config push canary latency gate', 'API key rotation', 'log redaction filter', 'checkout p95 latency', 'goodwill refunds'];
-const PEOPLE: [string, string][] = [['alice', 'claude-code'], ['bob', 'support-assistant'], ['carol', 'audit-assistant'], ['frank', 'ops-agent']];
+const QUERIES = [
+  'INC-2041 root cause',
+  'config push canary latency gate',
+  'API key rotation',
+  'log redaction filter',
+  'checkout p95 latency',
+  'goodwill refunds',
+];
+const PEOPLE: [string, string][] = [
+  ['alice', 'claude-code'],
+  ['bob', 'support-assistant'],
+  ['carol', 'audit-assistant'],
+  ['frank', 'ops-agent'],
+];
 
 /**
  * End to end through MCP: SDK clients over Streamable HTTP on 127.0.0.1 with real task grants, 1/8/32
@@ -60,7 +72,8 @@ export async function runMcpHttpBench(opts: { quick: boolean; seconds?: number }
         await client.close();
       }),
     );
-    const calls = (await readAuditRecords(config.auditDir)).filter((r) => r.kind === 'call' && r.ts >= started && r.method === 'search') as (CallEvent & AuditRecord)[];
+    const calls = (await readAuditRecords(config.auditDir)).filter((r) => r.kind === 'call' && r.ts >= started && r.method === 'search') as (CallEvent &
+      AuditRecord)[];
     const mean = (f: (c: CallEvent) => number) => round(calls.reduce((n, c) => n + f(c), 0) / Math.max(1, calls.length), 1);
     const server = mean((c) => c.latency_ms);
     const client = round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length), 1);
@@ -83,7 +96,7 @@ export async function runMcpHttpBench(opts: { quick: boolean; seconds?: number }
   server.close();
   await runtime.close();
   report('mcp-http', 'End to end: SDK clients over Streamable HTTP on 127.0.0.1 (search, k=5, sample corpora)', rows, [
-    'Split: embed/policy/store are the server-side means from each call\'s audit record; the last column is the client-observed mean minus the server-side latency (audit fsync, MCP framing, HTTP).',
+    "Split: embed/policy/store are the server-side means from each call's audit record; the last column is the client-observed mean minus the server-side latency (audit fsync, MCP framing, HTTP).",
     'ONNX embedding and LanceDB share the 2 cores, so beyond a few clients latency grows with the queue while throughput saturates.',
     ...[...errorSamples].map((e) => `error: ${e}`),
   ]);

@@ -20,21 +20,29 @@ interface Beir {
 }
 
 function readBeir(folder: string, split: string): Beir {
-  const lines = (f: string) => readFileSync(path.join(folder, f), 'utf8').split('\n').filter((l) => l.trim());
+  const lines = (f: string) =>
+    readFileSync(path.join(folder, f), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
   const qrels = new Map<string, Map<string, number>>();
   for (const line of lines(`qrels/${split}.tsv`).slice(1)) {
     const [q, d, s] = line.replace(/\r$/, '').split('\t');
     if (!q || !d) continue;
     qrels.set(q, (qrels.get(q) ?? new Map()).set(d, Number(s)));
   }
-  const queries = lines('queries.jsonl').map((l) => JSON.parse(l)).filter((q) => qrels.has(q._id));
+  const queries = lines('queries.jsonl')
+    .map((l) => JSON.parse(l))
+    .filter((q) => qrels.has(q._id));
   return { docs: lines('corpus.jsonl').map((l) => JSON.parse(l)), queries, qrels };
 }
 
 /** trec_eval nDCG@k: graded gain, log2 discount, ideal DCG from the qrels. */
 export function ndcgAt(ranked: string[], rel: Map<string, number>, k = 10): number {
   const dcg = ranked.slice(0, k).reduce((sum, d, i) => sum + (rel.get(d) ?? 0) / Math.log2(i + 2), 0);
-  const ideal = [...rel.values()].sort((a, b) => b - a).slice(0, k).reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
+  const ideal = [...rel.values()]
+    .sort((a, b) => b - a)
+    .slice(0, k)
+    .reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
   return ideal > 0 ? dcg / ideal : 0;
 }
 const recallAt = (ranked: string[], rel: Map<string, number>, k = 100) => [...rel.keys()].filter((d) => ranked.slice(0, k).includes(d)).length / rel.size;
@@ -70,21 +78,43 @@ export async function runQualityBench(opts: { quick: boolean; dataset?: string; 
     const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-quality-'));
     const sourceDir = path.join(root, 'corpora', 'beir');
     mkdirSync(sourceDir, { recursive: true });
-    const manifest = (withAcl: boolean) => `id: beir\ntitle: BEIR ${path.basename(folder)}\ndata_class: public\nowner: user:alice\nread_acl: ["*"]\nfreshness: { max_age_days: 36500 }\ninclude: ["*.jsonl"]\njsonl: { id_field: _id, text_field: text, title_field: title${withAcl ? ', acl_field: read_acl' : ''} }\n`;
+    const manifest = (withAcl: boolean) =>
+      `id: beir\ntitle: BEIR ${path.basename(folder)}\ndata_class: public\nowner: user:alice\nread_acl: ["*"]\nfreshness: { max_age_days: 36500 }\ninclude: ["*.jsonl"]\njsonl: { id_field: _id, text_field: text, title_field: title${withAcl ? ', acl_field: read_acl' : ''} }\n`;
     writeFileSync(path.join(sourceDir, 'corpus.yaml'), manifest(false));
     writeFileSync(path.join(sourceDir, 'corpus.jsonl'), docs.map((d) => JSON.stringify({ _id: d._id, title: d.title, text: d.text })).join('\n'));
     const store = await Store.open({ storeUri: path.join(root, 'store'), storageOptions: {}, readConsistencySeconds: 0 });
-    const ingestOptions = { corporaDir: path.join(root, 'corpora'), store, embedder, knownClasses: new Set(policy.classes.map((c) => c.id)), directory: policy, commitEvery: 256, chunking: mode === 'one-chunk' ? { targetTokens: 1_000_000, overlapTokens: 0 } : undefined };
+    const ingestOptions = {
+      corporaDir: path.join(root, 'corpora'),
+      store,
+      embedder,
+      knownClasses: new Set(policy.classes.map((c) => c.id)),
+      directory: policy,
+      commitEvery: 256,
+      chunking: mode === 'one-chunk' ? { targetTokens: 1_000_000, overlapTokens: 0 } : undefined,
+    };
     const ingest = await ingestAll(ingestOptions);
     const problems = ingest.sources.flatMap((src) => [src.error, ...src.skipped.map((k) => `${k.path}: ${k.reason}`)]).filter(Boolean);
     if (problems.length > 0) throw new Error(`ingest of the dataset reported problems: ${problems.slice(0, 3).join('; ')}`);
     const sources = new SourceCatalog(store);
-    const identity = (human: string): RequestIdentity => ({ human, agent: 'audit-assistant', taskId: 'bench', purpose: 'quality', runId: 'bench', transport: 'cli', scope: {}, grantExpiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const identity = (human: string): RequestIdentity => ({
+      human,
+      agent: 'audit-assistant',
+      taskId: 'bench',
+      purpose: 'quality',
+      runId: 'bench',
+      transport: 'cli',
+      scope: {},
+      grantExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     const vectors = new Map<string, Float32Array>();
     for (const q of queries) vectors.set(q._id, await embedder.embedOne(q.text));
     const queryEmbedder = { embedOne: async (text: string) => vectors.get(queries.find((q) => q.text === text)!._id)! };
     const ranked = async (q: { _id: string; text: string }, m: 'vector' | 'fts' | 'hybrid', human = 'gina') => {
-      const result = await search({ store, embedder: queryEmbedder, sources }, contextFor(policy, identity(human), []), { query: q.text, k: mode === 'chunked' ? 300 : 100, mode: m });
+      const result = await search({ store, embedder: queryEmbedder, sources }, contextFor(policy, identity(human), []), {
+        query: q.text,
+        k: mode === 'chunked' ? 300 : 100,
+        mode: m,
+      });
       return [...new Set(result.passages.map((p) => p.provenance.doc_id.slice('beir/'.length)))].slice(0, 100);
     };
     // Exact dense reference in the same run: brute-force cosine over the stored document vectors.
@@ -99,7 +129,10 @@ export async function runQualityBench(opts: { quick: boolean; dataset?: string; 
         for (let i = 0; i < v.length; i++) dot += v[i]! * s.v[i]!;
         if (dot > (best.get(s.id) ?? -Infinity)) best.set(s.id, dot);
       }
-      return [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, 100).map(([id]) => id);
+      return [...best.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 100)
+        .map(([id]) => id);
     };
     const score = async (name: string, rank: (q: { _id: string; text: string }) => Promise<string[]> | string[]) => {
       const nd: number[] = [];
@@ -109,7 +142,15 @@ export async function runQualityBench(opts: { quick: boolean; dataset?: string; 
         nd.push(ndcgAt(r, beir.qrels.get(q._id)!));
         rc.push(recallAt(r, beir.qrels.get(q._id)!));
       }
-      rows.push({ mode, retrieval: name, queries: queries.length, documents: docs.length, chunks: ingest.chunksWritten, 'nDCG@10': round(mean(nd), 4), 'recall@100': round(mean(rc), 4) });
+      rows.push({
+        mode,
+        retrieval: name,
+        queries: queries.length,
+        documents: docs.length,
+        chunks: ingest.chunksWritten,
+        'nDCG@10': round(mean(nd), 4),
+        'recall@100': round(mean(rc), 4),
+      });
     };
     await score('exact dense (brute force, same vectors)', (q) => exact(q));
     await score('dense via Clearance', (q) => ranked(q, 'vector'));
@@ -120,7 +161,10 @@ export async function runQualityBench(opts: { quick: boolean; dataset?: string; 
       // Per-human evaluation under synthetic ACLs: relabel only (no re-embedding), then compare
       // each human's results against an oracle that searches only the documents they may read.
       writeFileSync(path.join(sourceDir, 'corpus.yaml'), manifest(true));
-      writeFileSync(path.join(sourceDir, 'corpus.jsonl'), docs.map((d) => JSON.stringify({ _id: d._id, title: d.title, text: d.text, read_acl: [aclFor(d._id)] })).join('\n'));
+      writeFileSync(
+        path.join(sourceDir, 'corpus.jsonl'),
+        docs.map((d) => JSON.stringify({ _id: d._id, title: d.title, text: d.text, read_acl: [aclFor(d._id)] })).join('\n'),
+      );
       await ingestAll(ingestOptions);
       for (const [human, may] of HUMANS) {
         const allowed = (id: string) => may(aclFor(id));
@@ -137,7 +181,15 @@ export async function runQualityBench(opts: { quick: boolean; dataset?: string; 
           nd.push(ndcgAt(r, rel));
           oracle.push(ndcgAt(exact(q, allowed), rel));
         }
-        rows.push({ mode: 'one-chunk, per human', retrieval: `dense as ${human}`, queries: evaluated, documents: docs.filter((d) => allowed(d._id)).length, chunks: '', 'nDCG@10': round(mean(nd), 4), 'recall@100': `oracle nDCG@10 ${round(mean(oracle), 4)}; leaked ${leaks}` });
+        rows.push({
+          mode: 'one-chunk, per human',
+          retrieval: `dense as ${human}`,
+          queries: evaluated,
+          documents: docs.filter((d) => allowed(d._id)).length,
+          chunks: '',
+          'nDCG@10': round(mean(nd), 4),
+          'recall@100': `oracle nDCG@10 ${round(mean(oracle), 4)}; leaked ${leaks}`,
+        });
       }
     }
     store.close();

@@ -16,13 +16,22 @@ import { percentile, report, round, rssMb, type Row } from './report.js';
 
 /** Per-dimension noise around 64 centroids: cosine to the centroid ≈ 0.9, like topical text embeddings. */
 const NOISE = 0.025;
-const CLASSES: [string, number][] = [['c01', 0.01], ['c09', 0.09], ['c40', 0.4], ['c50', 0.5]];
-const SELECTIVITY: [number, string[]][] = [[0.01, ['c01']], [0.1, ['c01', 'c09']], [0.5, ['c01', 'c09', 'c40']]];
+const CLASSES: [string, number][] = [
+  ['c01', 0.01],
+  ['c09', 0.09],
+  ['c40', 0.4],
+  ['c50', 0.5],
+];
+const SELECTIVITY: [number, string[]][] = [
+  [0.01, ['c01']],
+  [0.1, ['c01', 'c09']],
+  [0.5, ['c01', 'c09', 'c40']],
+];
 
 /** Deterministic pseudo-random numbers, so the cached table and the in-memory copy agree. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 function gaussian(next: () => number) {
   return Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
@@ -61,12 +70,28 @@ async function policyDir(extraLines = 0): Promise<string> {
   }
   writeFileSync(path.join(dir, 'people.csv'), people.join('\n'));
   writeFileSync(path.join(dir, 'classes.csv'), rules.join('\n'));
-  writeFileSync(path.join(dir, 'agents.csv'), [...CLASSES.map(([c]) => `p, agent:bench, class:${c}, use, allow`), 'p, agent:bench, source:*, use, allow', 'p, agent:bench, method:search, call, allow'].join('\n'));
+  writeFileSync(
+    path.join(dir, 'agents.csv'),
+    [
+      ...CLASSES.map(([c]) => `p, agent:bench, class:${c}, use, allow`),
+      'p, agent:bench, source:*, use, allow',
+      'p, agent:bench, method:search, call, allow',
+    ].join('\n'),
+  );
   writeFileSync(path.join(dir, 'classes.yaml'), `classes:\n${CLASSES.map(([c], i) => `  - { id: ${c}, rank: ${i}, description: synthetic }`).join('\n')}\n`);
   return dir;
 }
 
-const identity = (classes?: string[]): RequestIdentity => ({ human: 'reader', agent: 'bench', taskId: 't', purpose: 'bench', runId: 'r', transport: 'cli', scope: classes ? { classes } : {}, grantExpiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+const identity = (classes?: string[]): RequestIdentity => ({
+  human: 'reader',
+  agent: 'bench',
+  taskId: 't',
+  purpose: 'bench',
+  runId: 'r',
+  transport: 'cli',
+  scope: classes ? { classes } : {},
+  grantExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+});
 
 export async function runRetrievalBench(opts: { quick: boolean; rows?: number }): Promise<Row[]> {
   const rows = opts.rows ?? (opts.quick ? 100_000 : 1_000_000);
@@ -82,11 +107,47 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
       await table.add(
         data.vectors.slice(start, start + 20_000).map((v, j) => {
           const i = start + j;
-          return { chunk_id: `c${i}`, source: 'synthetic', doc_id: `synthetic/d${i}`, doc_path: `d${i}`, title: `d${i}`, heading: '', doc_version: 'v', ordinal: 0, span_start: 0, span_end: 1, text: `chunk ${i}`, chunk_hash: `${i}`, data_class: data.classes[i]!, owner: 'user:reader', acl_source: ['*'], acl_doc: ['*'], doc_updated_at: now, ingested_at: now, vector: Array.from(v) };
+          return {
+            chunk_id: `c${i}`,
+            source: 'synthetic',
+            doc_id: `synthetic/d${i}`,
+            doc_path: `d${i}`,
+            title: `d${i}`,
+            heading: '',
+            doc_version: 'v',
+            ordinal: 0,
+            span_start: 0,
+            span_end: 1,
+            text: `chunk ${i}`,
+            chunk_hash: `${i}`,
+            data_class: data.classes[i]!,
+            owner: 'user:reader',
+            acl_source: ['*'],
+            acl_doc: ['*'],
+            doc_updated_at: now,
+            ingested_at: now,
+            vector: Array.from(v),
+          };
         }),
       );
     }
-    await (await store.sources()).add([{ source: 'synthetic', title: 'synthetic', data_class: 'c50', owner: 'user:reader', acl_source: ['*'], max_age_days: 36500, review_by: null, manifest_hash: 'x', doc_count: rows, chunk_count: rows, last_ingest_at: now }]);
+    await (
+      await store.sources()
+    ).add([
+      {
+        source: 'synthetic',
+        title: 'synthetic',
+        data_class: 'c50',
+        owner: 'user:reader',
+        acl_source: ['*'],
+        max_age_days: 36500,
+        review_by: null,
+        manifest_hash: 'x',
+        doc_count: rows,
+        chunk_count: rows,
+        last_ingest_at: now,
+      },
+    ]);
     const t0 = performance.now();
     await store.ensureChunkIndexes();
     buildSeconds = (performance.now() - t0) / 1000;
@@ -103,7 +164,12 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
       for (let d = 0; d < v.length; d++) dot += v[d]! * q[d]!;
       scored.push([dot, i]);
     });
-    return new Set(scored.sort((a, b) => b[0] - a[0]).slice(0, k).map(([, i]) => `c${i}`));
+    return new Set(
+      scored
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, k)
+        .map(([, i]) => `c${i}`),
+    );
   };
   const out: Row[] = [];
   for (const [selectivity, classes] of SELECTIVITY) {
@@ -118,7 +184,11 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
     for (const q of data.queries) {
       const exact = exactTop(q, allowed);
       let t = performance.now();
-      const result = await search({ store, embedder: { embedOne: async () => q }, sources }, contextFor(policy, identity(classes), []), { query: 'q', k, mode: 'vector' });
+      const result = await search({ store, embedder: { embedOne: async () => q }, sources }, contextFor(policy, identity(classes), []), {
+        query: 'q',
+        k,
+        mode: 'vector',
+      });
       aware.push(performance.now() - t);
       recallAware += result.passages.filter((p) => exact.has(p.result_id)).length / k;
       t = performance.now();
@@ -129,7 +199,14 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
       recallUnfiltered += plain.filter(({ chunk }) => exactAll.has(chunk.chunk_id)).length / k;
       t = performance.now();
       const candidates = await table.raw
-        .query().nearestTo(q).distanceType('cosine').nprobes(ANN.nprobes).refineFactor(ANN.refineFactor).limit(overFetch).select(['chunk_id', 'data_class', '_distance']).toArray();
+        .query()
+        .nearestTo(q)
+        .distanceType('cosine')
+        .nprobes(ANN.nprobes)
+        .refineFactor(ANN.refineFactor)
+        .limit(overFetch)
+        .select(['chunk_id', 'data_class', '_distance'])
+        .toArray();
       const kept = candidates.filter((r) => allowed.has(String(r.data_class))).slice(0, k);
       post.push(performance.now() - t);
       recallPost += kept.filter((r) => exact.has(String(r.chunk_id))).length / k;
@@ -165,13 +242,30 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
     t0 = performance.now();
     for (let i = 0; i < iterations; i++) once();
     const warm = (performance.now() - t0) / iterations;
-    out.push({ rows: `policy ${lines} lines`, selectivity: '', 'recall@10 aware': '', 'recall@10 unfiltered': '', 'p50 aware ms': `cold ${round(cold, 2)} (${Math.round(1_000 / cold).toLocaleString('en')} requests/s)`, 'p95 aware ms': `warm ${round(warm, 4)} (${Math.round(1_000 / warm).toLocaleString('en')} requests/s)`, 'p50 unfiltered ms': '', 'aware/unfiltered': '', 'post-filter k': '', 'post-filter recall': '', 'p50 post-filter ms': '' });
+    out.push({
+      rows: `policy ${lines} lines`,
+      selectivity: '',
+      'recall@10 aware': '',
+      'recall@10 unfiltered': '',
+      'p50 aware ms': `cold ${round(cold, 2)} (${Math.round(1_000 / cold).toLocaleString('en')} requests/s)`,
+      'p95 aware ms': `warm ${round(warm, 4)} (${Math.round(1_000 / warm).toLocaleString('en')} requests/s)`,
+      'p50 unfiltered ms': '',
+      'aware/unfiltered': '',
+      'post-filter k': '',
+      'post-filter recall': '',
+      'p50 post-filter ms': '',
+    });
   }
   store.close();
-  report('retrieval', `Permission-aware search on ${rows.toLocaleString('en')} synthetic labelled chunks (IVF_PQ, nprobes ${ANN.nprobes}, refine ${ANN.refineFactor})`, out, [
-    `index build: ${Number.isNaN(buildSeconds) ? 'cached from an earlier run' : `${round(buildSeconds, 1)} s`}; RSS ${rssMb()} MB.`,
-    'Policy rows: milliseconds per request for the authority plus 10 per-chunk Casbin re-checks; a request is every Casbin decision one search needs (cold: the first request, every decision evaluated; warm: memoised).',
-    'Goals: recall ≥ 0.99; aware ≤ 1.3× unfiltered; ≥ 10× faster than post-filtering at 1 % for equal recall.',
-  ]);
+  report(
+    'retrieval',
+    `Permission-aware search on ${rows.toLocaleString('en')} synthetic labelled chunks (IVF_PQ, nprobes ${ANN.nprobes}, refine ${ANN.refineFactor})`,
+    out,
+    [
+      `index build: ${Number.isNaN(buildSeconds) ? 'cached from an earlier run' : `${round(buildSeconds, 1)} s`}; RSS ${rssMb()} MB.`,
+      'Policy rows: milliseconds per request for the authority plus 10 per-chunk Casbin re-checks; a request is every Casbin decision one search needs (cold: the first request, every decision evaluated; warm: memoised).',
+      'Goals: recall ≥ 0.99; aware ≤ 1.3× unfiltered; ≥ 10× faster than post-filtering at 1 % for equal recall.',
+    ],
+  );
   return out;
 }

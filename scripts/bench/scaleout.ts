@@ -19,8 +19,24 @@ import { startLocalS3 } from '../s3-local.js';
 import { startServeProcess } from '../serve-process.js';
 import { percentile, report, round, type Row } from './report.js';
 
-const QUERIES = ['INC-2041 root cause', 'config push canary latency gate', 'API key rotation', 'log redaction filter', 'checkout p95 latency', 'on-call escalation'];
-const ALICE: RequestIdentity = { human: 'alice', agent: 'claude-code', taskId: 'bench', purpose: 'bench', runId: 'bench', transport: 'test', scope: {}, grantExpiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+const QUERIES = [
+  'INC-2041 root cause',
+  'config push canary latency gate',
+  'API key rotation',
+  'log redaction filter',
+  'checkout p95 latency',
+  'on-call escalation',
+];
+const ALICE: RequestIdentity = {
+  human: 'alice',
+  agent: 'claude-code',
+  taskId: 'bench',
+  purpose: 'bench',
+  runId: 'bench',
+  transport: 'test',
+  scope: {},
+  grantExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+};
 
 /**
  * Scale-out: the same search on a local LanceDB folder and on an S3-compatible store (s3rver on
@@ -41,7 +57,10 @@ export async function runScaleOutBench(opts: { quick: boolean; seconds?: number 
   try {
     // 1. Search latency, local folder vs object storage, same data and queries.
     const searches = opts.quick ? 30 : 200;
-    for (const [name, config] of [['local folder', local], ['S3-compatible (s3rver)', remote]] as const) {
+    for (const [name, config] of [
+      ['local folder', local],
+      ['S3-compatible (s3rver)', remote],
+    ] as const) {
       const store = await Store.open(config);
       const sources = new SourceCatalog(store);
       await ingestAll({ corporaDir: config.corporaDir, store, embedder, knownClasses: new Set(policy.classes.map((c) => c.id)), directory: policy });
@@ -52,10 +71,19 @@ export async function runScaleOutBench(opts: { quick: boolean; seconds?: number 
         if (i >= 5) latencies.push(performance.now() - t); // the first five warm caches
       }
       store.close();
-      rows.push({ measure: `search, ${name}`, n: searches, 'p50 ms': round(percentile(latencies, 50), 1), 'p95 ms': round(percentile(latencies, 95), 1), 'calls/s': null, errors: null });
+      rows.push({
+        measure: `search, ${name}`,
+        n: searches,
+        'p50 ms': round(percentile(latencies, 50), 1),
+        'p95 ms': round(percentile(latencies, 95), 1),
+        'calls/s': null,
+        errors: null,
+      });
     }
     const [localRow, s3Row] = rows;
-    notes.push(`S3-compatible / local search p50: ${round(Number(s3Row!['p50 ms']) / Number(localRow!['p50 ms']), 2)}x (strong read consistency: every search checks the latest table version).`);
+    notes.push(
+      `S3-compatible / local search p50: ${round(Number(s3Row!['p50 ms']) / Number(localRow!['p50 ms']), 2)}x (strong read consistency: every search checks the latest table version).`,
+    );
 
     // 2. How long a second reader (read-consistency interval 1 s, like a replica) takes to see a new ingest.
     const reader = await Store.open({ ...remote, readConsistencySeconds: 1 });
@@ -73,8 +101,17 @@ export async function runScaleOutBench(opts: { quick: boolean; seconds?: number 
     }
     writer.close();
     reader.close();
-    rows.push({ measure: 're-ingest visible to another reader (interval 1 s)', n: delays.length, 'p50 ms': round(percentile(delays, 50), 0), 'p95 ms': null, 'calls/s': null, errors: null });
-    notes.push(`Re-ingest visibility: ${delays.map((d) => round(d, 0)).join(', ')} ms after the writer's commit (bounded by the 1 s interval plus one version check).`);
+    rows.push({
+      measure: 're-ingest visible to another reader (interval 1 s)',
+      n: delays.length,
+      'p50 ms': round(percentile(delays, 50), 0),
+      'p95 ms': null,
+      'calls/s': null,
+      errors: null,
+    });
+    notes.push(
+      `Re-ingest visibility: ${delays.map((d) => round(d, 0)).join(', ')} ms after the writer's commit (bounded by the 1 s interval plus one version check).`,
+    );
 
     // 3. Throughput with 1 vs 2 replica processes over the S3-compatible store, same clients and time.
     const seconds = opts.seconds ?? (opts.quick ? 5 : 20);
@@ -83,7 +120,15 @@ export async function runScaleOutBench(opts: { quick: boolean; seconds?: number 
     for (const replicas of [1, 2]) {
       const servers = await Promise.all(
         Array.from({ length: replicas }, (_, i) =>
-          startServeProcess({ ...s3.env, CLEARANCE_HOME: remote.home, CLEARANCE_POLICY_DIR: remote.policyDir, CLEARANCE_MODEL_DIR: remote.modelDir, CLEARANCE_STORE_URI: remote.storeUri, CLEARANCE_REPLICA_ID: `bench-r${i + 1}`, CLEARANCE_AUDIT_DIR: mkdtempSync(path.join(tmpdir(), 'clearance-bench-replica-')) }),
+          startServeProcess({
+            ...s3.env,
+            CLEARANCE_HOME: remote.home,
+            CLEARANCE_POLICY_DIR: remote.policyDir,
+            CLEARANCE_MODEL_DIR: remote.modelDir,
+            CLEARANCE_STORE_URI: remote.storeUri,
+            CLEARANCE_REPLICA_ID: `bench-r${i + 1}`,
+            CLEARANCE_AUDIT_DIR: mkdtempSync(path.join(tmpdir(), 'clearance-bench-replica-')),
+          }),
         ),
       );
       try {
@@ -95,27 +140,41 @@ export async function runScaleOutBench(opts: { quick: boolean; seconds?: number 
             const { token } = await mintGrant(key, local, { human: 'alice', agent: 'claude-code', purpose: 'bench', scope: {}, ttlSeconds: 3600 });
             const client = new Client({ name: 'bench-scale', version: '1' });
             // Bounded: a call that takes over 15 s counts as an error instead of stalling the run.
-            await client.connect(new StreamableHTTPClientTransport(new URL(servers[c % replicas]!.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), { timeout: 15_000 });
+            await client.connect(
+              new StreamableHTTPClientTransport(new URL(servers[c % replicas]!.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+              { timeout: 15_000 },
+            );
             for (let i = c; performance.now() < deadline; i++) {
               const t = performance.now();
-              const result = await client.callTool({ name: 'search', arguments: { query: QUERIES[i % QUERIES.length], k: 5, reason: 'bench' } }, undefined, { timeout: 15_000 }).catch((err: Error) => {
-                if (errorSamples.size < 3) errorSamples.add(err.message.slice(0, 160));
-                return null;
-              });
+              const result = await client
+                .callTool({ name: 'search', arguments: { query: QUERIES[i % QUERIES.length], k: 5, reason: 'bench' } }, undefined, { timeout: 15_000 })
+                .catch((err: Error) => {
+                  if (errorSamples.size < 3) errorSamples.add(err.message.slice(0, 160));
+                  return null;
+                });
               if (result && !result.isError) latencies.push(performance.now() - t);
               else errors++;
             }
             await client.close();
           }),
         );
-        rows.push({ measure: `HTTP search, ${replicas} replica${replicas > 1 ? 's' : ''} (8 clients)`, n: latencies.length, 'p50 ms': round(percentile(latencies, 50), 1), 'p95 ms': round(percentile(latencies, 95), 1), 'calls/s': round(latencies.length / seconds, 1), errors });
+        rows.push({
+          measure: `HTTP search, ${replicas} replica${replicas > 1 ? 's' : ''} (8 clients)`,
+          n: latencies.length,
+          'p50 ms': round(percentile(latencies, 50), 1),
+          'p95 ms': round(percentile(latencies, 95), 1),
+          'calls/s': round(latencies.length / seconds, 1),
+          errors,
+        });
       } finally {
         servers.forEach((s) => s.child.kill('SIGTERM'));
       }
     }
     const [one, two] = rows.slice(-2);
     notes.push(...[...errorSamples].map((e) => `error: ${e}`));
-    notes.push(`2 / 1 replicas throughput: ${round(Number(two!['calls/s']) / Number(one!['calls/s']), 2)}x. On 2 cores both replicas compete for the same CPUs (query embedding and LanceDB decoding are CPU-bound), so no gain is expected; replicas scale on separate machines, each with its own cores, sharing only the store.`);
+    notes.push(
+      `2 / 1 replicas throughput: ${round(Number(two!['calls/s']) / Number(one!['calls/s']), 2)}x. On 2 cores both replicas compete for the same CPUs (query embedding and LanceDB decoding are CPU-bound), so no gain is expected; replicas scale on separate machines, each with its own cores, sharing only the store.`,
+    );
   } finally {
     await embedder.dispose();
     await s3.close();

@@ -18,7 +18,12 @@ export async function approve(app: App, id: string, approver: Actor, ttlSeconds:
   const policy = app.policy();
   try {
     const row = await app.governance.approve(id, approver, ttlSeconds, (r) => policy.approversFor(r.target_kind, r.target_id).has(approver.human));
-    await auditAdmin(app, { action: 'approval.approve', target: row.task_id, actor: approver, detail: { request: id, human: row.human, target: `${row.target_kind}:${row.target_id}`, expires_at: row.expires_at } });
+    await auditAdmin(app, {
+      action: 'approval.approve',
+      target: row.task_id,
+      actor: approver,
+      detail: { request: id, human: row.human, target: `${row.target_kind}:${row.target_id}`, expires_at: row.expires_at },
+    });
     return row;
   } catch (err) {
     await auditAdmin(app, { action: 'approval.refused', target: id, actor: approver, detail: { error: (err as Error).message } });

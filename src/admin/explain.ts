@@ -12,7 +12,16 @@ function adminContext(app: App, human: string, agent: string, scope: TaskScope):
   const policy = app.policy();
   if (!policy.isHuman(human)) throw new AdminError(`--as ${human}: not a known human`);
   if (!policy.isAgent(agent)) throw new AdminError(`--agent ${agent}: not a known agent workflow`);
-  const identity: RequestIdentity = { human, agent, taskId: 'cli-adhoc', purpose: 'admin check from the CLI', runId: 'cli', transport: 'cli', scope, grantExpiresAt: new Date(Date.now() + 60_000).toISOString() };
+  const identity: RequestIdentity = {
+    human,
+    agent,
+    taskId: 'cli-adhoc',
+    purpose: 'admin check from the CLI',
+    runId: 'cli',
+    transport: 'cli',
+    scope,
+    grantExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+  };
   return contextFor(policy, identity, []);
 }
 
@@ -41,7 +50,9 @@ export interface Explanation {
 /** Why a human, through an agent, may or may not read a document: each term and the deciding lines. */
 export async function explainDocument(app: App, request: { human: string; agent: string; docId: string }): Promise<Explanation> {
   const ctx = adminContext(app, request.human, request.agent, {});
-  const [row] = await (await app.store.chunks()).rows(chunkWhere.eq('doc_id', request.docId), { select: ['doc_id', 'data_class', 'source', 'acl_source', 'acl_doc'], limit: 1 });
+  const [row] = await (
+    await app.store.chunks()
+  ).rows(chunkWhere.eq('doc_id', request.docId), { select: ['doc_id', 'data_class', 'source', 'acl_source', 'acl_doc'], limit: 1 });
   if (!row) throw new AdminError(`--doc ${request.docId}: no such document in the store`);
   const principals = new Set(ctx.authority.principals);
   return {

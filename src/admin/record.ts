@@ -26,7 +26,14 @@ export interface AdminEventInput {
 export async function auditAdmin(app: App, event: AdminEventInput): Promise<void> {
   const log = AuditLog.open({ auditDir: app.config.auditDir, replicaId: `${app.config.replicaId}-cli` });
   try {
-    await log.append({ kind: 'admin', actor: event.actor.human, actor_auth: event.actor.auth, action: event.action, target: event.target, detail: event.detail });
+    await log.append({
+      kind: 'admin',
+      actor: event.actor.human,
+      actor_auth: event.actor.auth,
+      action: event.action,
+      target: event.target,
+      detail: event.detail,
+    });
   } finally {
     await log.close();
   }

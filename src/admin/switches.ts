@@ -15,9 +15,14 @@ export interface SwitchTarget {
  */
 async function checkTarget(app: App, target: SwitchTarget): Promise<void> {
   const policy = app.policy();
-  if (target.scope === 'agent' && !policy.isAgent(target.value)) throw new AdminError(`--agent ${target.value}: no such agent workflow (known: ${policy.knownAgents().join(', ')}); pass --force to stop it before it exists`);
-  if (target.scope === 'human' && !policy.isHuman(target.value)) throw new AdminError(`--human ${target.value}: not a known human; pass --force to stop them before they exist`);
-  if (target.scope === 'task' && !(await app.governance.listTasks()).some((t) => t.task_id === target.value)) throw new AdminError(`--task ${target.value}: no such task (see \`clearance task list\`); pass --force to stop it anyway`);
+  if (target.scope === 'agent' && !policy.isAgent(target.value))
+    throw new AdminError(
+      `--agent ${target.value}: no such agent workflow (known: ${policy.knownAgents().join(', ')}); pass --force to stop it before it exists`,
+    );
+  if (target.scope === 'human' && !policy.isHuman(target.value))
+    throw new AdminError(`--human ${target.value}: not a known human; pass --force to stop them before they exist`);
+  if (target.scope === 'task' && !(await app.governance.listTasks()).some((t) => t.task_id === target.value))
+    throw new AdminError(`--task ${target.value}: no such task (see \`clearance task list\`); pass --force to stop it anyway`);
 }
 
 export async function kill(app: App, target: SwitchTarget, reason: string, actor: Actor, options: { force?: boolean } = {}): Promise<SwitchRow> {
@@ -31,7 +36,8 @@ export async function kill(app: App, target: SwitchTarget, reason: string, actor
 /** Lifts matching active switches; reviving nothing is an error (a typo must not look like success). */
 export async function revive(app: App, match: { id: string } | SwitchTarget, actor: Actor, reason: string | null): Promise<SwitchRow[]> {
   const revived = await app.governance.revive(match, actor);
-  if (revived.length === 0) throw new AdminError(`no active kill switch matches ${'id' in match ? `--id ${match.id}` : `--${match.scope} ${match.value}`}; see \`clearance status\``);
+  if (revived.length === 0)
+    throw new AdminError(`no active kill switch matches ${'id' in match ? `--id ${match.id}` : `--${match.scope} ${match.value}`}; see \`clearance status\``);
   for (const row of revived) await auditAdmin(app, { action: 'revive', target: row.value, actor, detail: { switch: row.id, scope: row.scope, reason } });
   return revived;
 }

@@ -19,7 +19,8 @@ export function checkScopeNarrows(policy: PolicyEngine, knownSources: ReadonlySe
   for (const c of scope.classes ?? []) {
     if (!policy.classInfo(c)) throw new AdminError(`--classes: unknown data class "${c}"`);
     if (!policy.agentUses(agent, 'class', c).allowed) throw new AdminError(`--classes: ${agent}'s workflow does not include "${c}"; a task can only narrow it`);
-    if (policy.classAccess(human, c).access === 'none') throw new AdminError(`--classes: ${human} cannot read "${c}"; a task can only narrow the human's rights`);
+    if (policy.classAccess(human, c).access === 'none')
+      throw new AdminError(`--classes: ${human} cannot read "${c}"; a task can only narrow the human's rights`);
   }
   for (const s of scope.sources ?? []) {
     if (!knownSources.has(s)) throw new AdminError(`--sources: no ingested source "${s}" (see \`clearance sources\`)`);
@@ -42,12 +43,35 @@ export interface StartTask {
 export async function startTask(app: App, request: StartTask): Promise<{ token: string; grant: TaskGrant }> {
   checkScopeNarrows(app.policy(), new Set((await app.sources.all()).keys()), request.human, request.agent, request.scope);
   const key = await app.signingKey();
-  const minted = await mintGrant(key, app.config, { human: request.human, agent: request.agent, purpose: request.purpose, scope: request.scope, ttlSeconds: request.ttlSeconds });
+  const minted = await mintGrant(key, app.config, {
+    human: request.human,
+    agent: request.agent,
+    purpose: request.purpose,
+    scope: request.scope,
+    ttlSeconds: request.ttlSeconds,
+  });
   const { grant } = minted;
   await publishVerificationKey(app.store, key);
-  const row: TaskRow = { task_id: grant.taskId, jti: grant.jti, human: grant.human, agent: grant.agent, purpose: grant.purpose, scope: JSON.stringify(request.scope), issued_at: grant.issuedAt.toISOString(), expires_at: grant.expiresAt.toISOString(), issued_by: request.actor.human, revoked_at: null, revoked_by: null };
+  const row: TaskRow = {
+    task_id: grant.taskId,
+    jti: grant.jti,
+    human: grant.human,
+    agent: grant.agent,
+    purpose: grant.purpose,
+    scope: JSON.stringify(request.scope),
+    issued_at: grant.issuedAt.toISOString(),
+    expires_at: grant.expiresAt.toISOString(),
+    issued_by: request.actor.human,
+    revoked_at: null,
+    revoked_by: null,
+  };
   await app.governance.recordTask(row);
-  await auditAdmin(app, { action: 'task.start', target: grant.taskId, actor: request.actor, detail: { human: grant.human, agent: grant.agent, purpose: grant.purpose, scope: request.scope, expires_at: grant.expiresAt.toISOString(), jti: grant.jti } });
+  await auditAdmin(app, {
+    action: 'task.start',
+    target: grant.taskId,
+    actor: request.actor,
+    detail: { human: grant.human, agent: grant.agent, purpose: grant.purpose, scope: request.scope, expires_at: grant.expiresAt.toISOString(), jti: grant.jti },
+  });
   return minted;
 }
 

@@ -2,7 +2,10 @@ import { ingestAll, type IngestOptions, type IngestReport } from '../ingest/inge
 import type { App } from './app.js';
 
 /** Ingests the app's corpora folder into its store under the policy in force (labels are checked against it). */
-export async function ingestCorpora(app: App, options: Partial<Omit<IngestOptions, 'store' | 'embedder' | 'knownClasses' | 'directory'>> = {}): Promise<IngestReport> {
+export async function ingestCorpora(
+  app: App,
+  options: Partial<Omit<IngestOptions, 'store' | 'embedder' | 'knownClasses' | 'directory'>> = {},
+): Promise<IngestReport> {
   const policy = app.policy();
   return ingestAll({
     corporaDir: app.config.corporaDir,

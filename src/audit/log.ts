@@ -110,7 +110,14 @@ export class AuditLog {
       const logger = pino({ base: undefined, timestamp: false, formatters: { level: () => ({ log: AUDIT_STREAM_TAG }) } }, destination);
       const log = new AuditLog(file, replicaId, destination, logger, tail.last?.seq ?? 0, tail.last?.hash ?? GENESIS_HASH);
       if (recovered) {
-        void log.append({ kind: 'admin', actor: 'clearance', actor_auth: 'system', action: 'audit.recover', target: path.basename(file), detail: { torn_bytes: recovered.tornBytes, moved_to: path.basename(recovered.movedTo) } });
+        void log.append({
+          kind: 'admin',
+          actor: 'clearance',
+          actor_auth: 'system',
+          action: 'audit.recover',
+          target: path.basename(file),
+          detail: { torn_bytes: recovered.tornBytes, moved_to: path.basename(recovered.movedTo) },
+        });
       }
       return log;
     } catch (err) {
@@ -125,7 +132,8 @@ export class AuditLog {
   append(event: AuditEvent): Promise<AuditRecord> {
     if (this.failure) return Promise.reject(new AuditUnavailableError(`audit log ${this.file} is unavailable: ${this.failure.message}`));
     const parsed = AuditEventSchema.safeParse(stripSecrets(event));
-    if (!parsed.success) return Promise.reject(new Error(`invalid audit event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`));
+    if (!parsed.success)
+      return Promise.reject(new Error(`invalid audit event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ event: parsed.data, resolve, reject });
       if (!this.flushing) setImmediate(() => this.flush());
@@ -140,7 +148,10 @@ export class AuditLog {
     try {
       if (this.failure) throw this.failure;
       for (const { event } of batch) {
-        const record = { ...event, seq: this.seq + 1, ts: new Date().toISOString(), replica: this.replicaId, prev_hash: this.prevHash } as Record<string, unknown>;
+        const record = { ...event, seq: this.seq + 1, ts: new Date().toISOString(), replica: this.replicaId, prev_hash: this.prevHash } as Record<
+          string,
+          unknown
+        >;
         record.hash = recordHash(record);
         this.logger.info(record);
         if (this.failure) throw this.failure;

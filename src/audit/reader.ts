@@ -25,7 +25,12 @@ export async function readAuditFiles(auditDir: string): Promise<AuditFileLines[]
   for (const name of names) {
     const text = await readFile(path.join(auditDir, name), 'utf8');
     const end = text.lastIndexOf('\n') + 1;
-    out.push({ file: path.join(auditDir, name), replica: name.slice(0, -'.jsonl'.length), lines: text.slice(0, end).split('\n').slice(0, -1), tornTail: text.slice(end) });
+    out.push({
+      file: path.join(auditDir, name),
+      replica: name.slice(0, -'.jsonl'.length),
+      lines: text.slice(0, end).split('\n').slice(0, -1),
+      tornTail: text.slice(end),
+    });
   }
   return out;
 }
@@ -70,7 +75,10 @@ function mergeLines(lines: string[]): string[] {
     if (!same.includes(line)) bySeq.set(seq, [...same, line]);
   }
   const through = checkpoint?.through ?? 0;
-  const ordered = [...bySeq.entries()].filter(([seq]) => seq > through).sort(([a], [b]) => a - b).flatMap(([, l]) => l);
+  const ordered = [...bySeq.entries()]
+    .filter(([seq]) => seq > through)
+    .sort(([a], [b]) => a - b)
+    .flatMap(([, l]) => l);
   return [...(checkpoint ? [checkpoint.line] : []), ...ordered, ...unreadable];
 }
 

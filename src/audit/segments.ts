@@ -66,7 +66,9 @@ export class ReplicaSegments {
     const seqs = lines.map((line) => Number((JSON.parse(line) as { seq: number }).seq));
     const text = lines.join('\n');
     // Int64 columns take BigInt values.
-    await this.table.raw.add([{ first_seq: BigInt(seqs[0]!), last_seq: BigInt(seqs.at(-1)!), lines: text, sha256: sha256(text), shipped_at: new Date().toISOString() }]);
+    await this.table.raw.add([
+      { first_seq: BigInt(seqs[0]!), last_seq: BigInt(seqs.at(-1)!), lines: text, sha256: sha256(text), shipped_at: new Date().toISOString() },
+    ]);
   }
 
   /** Replaces every segment with one holding `lines` (after a retention purge). */

@@ -21,10 +21,20 @@ export function traceRun(records: AuditRecord[], runId: string): RunTrace | null
   const calls = mine.filter((r): r is CallEvent & AuditRecord => r.kind === 'call');
   const first = mine[0] as CallEvent;
   const touches = new Set([runId, first.task_id, first.agent, first.human, '*']);
-  const governance = records.filter((r): r is AdminEvent & AuditRecord => r.kind === 'admin' && GOVERNANCE_ACTIONS.test(r.action) && (touches.has(r.target) || r.target.split(':').some((t) => touches.has(t))));
+  const governance = records.filter(
+    (r): r is AdminEvent & AuditRecord =>
+      r.kind === 'admin' && GOVERNANCE_ACTIONS.test(r.action) && (touches.has(r.target) || r.target.split(':').some((t) => touches.has(t))),
+  );
   const boundaryPressure = calls
     .filter((c) => c.boundary_pressure)
-    .map((c) => ({ ts: c.ts, method: c.method, kind: c.boundary_pressure!.kind, detail: c.boundary_pressure!.detail, reason: c.reason, outcome: c.decision === 'allowed' ? 'answered within scope' : `${c.decision}${c.denial ? ` (${c.denial})` : ''}` }));
+    .map((c) => ({
+      ts: c.ts,
+      method: c.method,
+      kind: c.boundary_pressure!.kind,
+      detail: c.boundary_pressure!.detail,
+      reason: c.reason,
+      outcome: c.decision === 'allowed' ? 'answered within scope' : `${c.decision}${c.denial ? ` (${c.denial})` : ''}`,
+    }));
   return { runId, start, end, calls, governance, boundaryPressure };
 }
 
@@ -38,7 +48,11 @@ export function formatTrace(trace: RunTrace): string {
   const s = trace.start;
   const list = (values: string[]) => values.map(inertLine).join(', ');
   out.push(plain`Run ${trace.runId}`);
-  if (s) out.push(plain`  task ${s.task_id} "${s.task_purpose}" · human ${s.human} · agent ${s.agent} · ${s.transport} · started ${s.ts}`, `  methods ${list(s.methods_allowed)} · classes ${list(s.classes_reachable) || 'none'}${s.classes_with_approval.length ? ` (with approval: ${list(s.classes_with_approval)})` : ''} · policy ${inertLine(s.policy_version)}`);
+  if (s)
+    out.push(
+      plain`  task ${s.task_id} "${s.task_purpose}" · human ${s.human} · agent ${s.agent} · ${s.transport} · started ${s.ts}`,
+      `  methods ${list(s.methods_allowed)} · classes ${list(s.classes_reachable) || 'none'}${s.classes_with_approval.length ? ` (with approval: ${list(s.classes_with_approval)})` : ''} · policy ${inertLine(s.policy_version)}`,
+    );
   const events = [...trace.calls, ...trace.governance].sort((a, b) => a.ts.localeCompare(b.ts));
   out.push('', 'Timeline:');
   for (const e of events) {
@@ -48,12 +62,19 @@ export function formatTrace(trace: RunTrace): string {
     }
     out.push(plain`  ${e.ts}  ${e.method} → ${e.decision}${e.denial ? ` (${e.denial})` : ''}  reason: "${e.reason ?? ''}"  ${e.latency_ms} ms`);
     if (Object.keys(e.args).length) out.push(plain`      args ${JSON.stringify(e.args)}`);
-    for (const c of e.chunks) out.push(plain`      ← ${inertLine(c.data_class).padEnd(9)} ${c.doc_id}@${c.doc_version.slice(0, 8)} #${c.ordinal} [${c.span[0]},${c.span[1]}) ${c.chunk_hash.slice(0, 12)} via ${c.rule}`);
+    for (const c of e.chunks)
+      out.push(
+        plain`      ← ${inertLine(c.data_class).padEnd(9)} ${c.doc_id}@${c.doc_version.slice(0, 8)} #${c.ordinal} [${c.span[0]},${c.span[1]}) ${c.chunk_hash.slice(0, 12)} via ${c.rule}`,
+      );
     if (e.withheld) out.push(plain`      withheld ${e.withheld}`);
     if (e.boundary_pressure) out.push(plain`      BOUNDARY PRESSURE ${e.boundary_pressure.kind}: ${e.boundary_pressure.detail}`);
     if (e.error) out.push(plain`      error ${e.error}`);
   }
-  if (trace.end) out.push('', plain`Ended ${trace.end.ts}: ${trace.end.end_reason}; received ${trace.end.received?.classes.join(', ') || 'nothing'} in ${trace.end.received?.calls ?? 0} calls`);
+  if (trace.end)
+    out.push(
+      '',
+      plain`Ended ${trace.end.ts}: ${trace.end.end_reason}; received ${trace.end.received?.classes.join(', ') || 'nothing'} in ${trace.end.received?.calls ?? 0} calls`,
+    );
   else out.push('', 'Run has no end record yet (still open, or the server stopped abruptly).');
   return out.join('\n');
 }

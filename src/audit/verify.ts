@@ -54,7 +54,12 @@ export async function verifyAudit(auditDir: string, store?: Store): Promise<Repl
       prevSeq = anchored ? Number(record.removed_through_seq) : (seq ?? prevSeq);
       count++;
     }
-    if (!problem && file.tornTail) problem = { line: file.lines.length + 1, seq: null, what: `torn final line (${file.tornTail.length} bytes without a newline: an interrupted write; reopening the log repairs it)` };
+    if (!problem && file.tornTail)
+      problem = {
+        line: file.lines.length + 1,
+        seq: null,
+        what: `torn final line (${file.tornTail.length} bytes without a newline: an interrupted write; reopening the log repairs it)`,
+      };
     results.push({ replica: file.replica, file: file.file, records: count, ok: problem === null, problem, tornTail: Boolean(file.tornTail) });
   }
   return results;

@@ -18,7 +18,8 @@ export function whoRead(records: AuditRecord[], target: string): ReadingRun[] {
     for (const chunk of call.chunks) {
       if (chunk.doc_id !== target && chunk.source !== target) continue;
       const run = runs.get(call.run_id) ?? { runId: call.run_id, taskId: call.task_id, human: call.human, agent: call.agent, firstAt: call.ts, docs: [] };
-      if (!run.docs.some((d) => d.docId === chunk.doc_id && d.docVersion === chunk.doc_version)) run.docs.push({ docId: chunk.doc_id, docVersion: chunk.doc_version, dataClass: chunk.data_class });
+      if (!run.docs.some((d) => d.docId === chunk.doc_id && d.docVersion === chunk.doc_version))
+        run.docs.push({ docId: chunk.doc_id, docVersion: chunk.doc_version, dataClass: chunk.data_class });
       runs.set(call.run_id, run);
     }
   }

@@ -25,6 +25,10 @@ export function formatTable(rows: Record<string, string | number | boolean | nul
   const keys = Object.keys(rows[0]!);
   const cells = rows.map((row) => keys.map((h) => inertLine(String(row[h] ?? ''))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].map((l) => `${l}\n`).join('');
 }

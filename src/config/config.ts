@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from './errors.js';
@@ -32,12 +31,13 @@ export const ConfigSchema = z
     httpHost: z.string().min(1).default('127.0.0.1'),
     httpPort: z.number().int().min(0).max(65535).default(8765),
     allowedOrigins: z.array(z.string()).default([]),
-    externalIssuers: z
-      .array(z.object({ issuer: z.string().min(1), jwksUri: z.url(), scopeClaim: z.string().default('clearance') }))
-      .default([]),
+    externalIssuers: z.array(z.object({ issuer: z.string().min(1), jwksUri: z.url(), scopeClaim: z.string().default('clearance') })).default([]),
     redactQueries: z.boolean().default(false),
     auditShipSeconds: z.number().min(0).max(3600).default(5),
-    replicaId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" only').default('local'),
+    replicaId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" only')
+      .default('local'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

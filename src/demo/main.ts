@@ -45,7 +45,10 @@ async function openAgent(runtime: ServerRuntime, human: string, agent: string, p
 }
 
 function firstSentences(text: string, max = 190): string {
-  const clean = text.replace(/^#+ .*$/gm, '').replace(/\s+/g, ' ').trim();
+  const clean = text
+    .replace(/^#+ .*$/gm, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return clean.length > max ? `${clean.slice(0, max).replace(/\s\S*$/, '')} …` : clean;
 }
 
@@ -58,7 +61,12 @@ async function main(): Promise<void> {
   try {
     say('1. Ingest the labelled sample corpora (incremental: a second run embeds nothing)');
     const report = await ingestCorpora(app);
-    await auditAdmin(app, { action: 'ingest', target: 'all', actor: osActor(), detail: { docsEmbedded: report.docsEmbedded, chunksWritten: report.chunksWritten, tableVersion: report.tableVersion } });
+    await auditAdmin(app, {
+      action: 'ingest',
+      target: 'all',
+      actor: osActor(),
+      detail: { docsEmbedded: report.docsEmbedded, chunksWritten: report.chunksWritten, tableVersion: report.tableVersion },
+    });
     printTable(report.sources.map((s) => ({ source: s.source, class: s.dataClass ?? '-', documents: s.docs, chunks: s.chunks, embedded_now: s.embedded })));
     say(`   ${report.docsEmbedded} documents embedded in ${report.seconds.toFixed(1)} s\n`);
 
@@ -77,7 +85,10 @@ async function main(): Promise<void> {
       const results = await agentSession.ask(QUESTION);
       const classes = [...new Set(results.map((r) => r.data_class))].join(', ');
       say(`\n   ${human} (${role}) via ${agent} — sees classes: ${classes || 'nothing'}`);
-      for (const r of results.slice(0, 3)) say(`     [${r.data_class}] ${r.title} — ${r.citation.doc_id}@${r.citation.doc_version.slice(0, 8)} [${r.citation.span.join(',')})\n        ${firstSentences(r.text)}`);
+      for (const r of results.slice(0, 3))
+        say(
+          `     [${r.data_class}] ${r.title} — ${r.citation.doc_id}@${r.citation.doc_version.slice(0, 8)} [${r.citation.span.join(',')})\n        ${firstSentences(r.text)}`,
+        );
       await agentSession.close();
     }
 
@@ -86,13 +97,21 @@ async function main(): Promise<void> {
     runs.push(alice.session.run.runId);
     const before = await alice.ask('INC-2041 checkout latency alert timeline p95');
     say(`   before: ${before.filter((r) => r.data_class === 'telemetry').length} telemetry results`);
-    const request = await alice.client.callTool({ name: 'request_access', arguments: { class: 'telemetry', reason: 'need the alert timeline to write the follow-up' } });
+    const request = await alice.client.callTool({
+      name: 'request_access',
+      arguments: { class: 'telemetry', reason: 'need the alert timeline to write the follow-up' },
+    });
     const requestId = (request.structuredContent as { request_id: string }).request_id;
     // The same admin core as `clearance approvals approve`: the policy decides frank may approve, for this task only.
     await approve(app, requestId, { human: 'frank', auth: 'demo-script' }, 3600);
     const after = await alice.ask('INC-2041 checkout latency alert timeline p95');
-    say(`   request ${requestId} approved by frank → after: ${after.filter((r) => r.data_class === 'telemetry').length} telemetry results, e.g. ${after.find((r) => r.data_class === 'telemetry')?.citation.doc_id ?? '-'}`);
-    const release = await alice.client.callTool({ name: 'check_release', arguments: { destination_class: 'public', draft: 'Status update: checkout is fine now.', reason: 'may I post a public status update?' } });
+    say(
+      `   request ${requestId} approved by frank → after: ${after.filter((r) => r.data_class === 'telemetry').length} telemetry results, e.g. ${after.find((r) => r.data_class === 'telemetry')?.citation.doc_id ?? '-'}`,
+    );
+    const release = await alice.client.callTool({
+      name: 'check_release',
+      arguments: { destination_class: 'public', draft: 'Status update: checkout is fine now.', reason: 'may I post a public status update?' },
+    });
     say(`   check_release to public: ${(release.content as { text: string }[])[0]!.text}`);
     await alice.close();
 

@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  AutoTokenizer,
-  env as transformersEnv,
-  pipeline,
-  type FeatureExtractionPipeline,
-  type PreTrainedTokenizer,
-} from '@huggingface/transformers';
+import { AutoTokenizer, env as transformersEnv, pipeline, type FeatureExtractionPipeline, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { HUB_MODEL_ID } from '../config/config.js';
 import { EMBEDDING_DIMS } from '../store/schema.js';
 

@@ -50,13 +50,25 @@ export class Governance {
   // ---- kill switches ------------------------------------------------------------------------
   async kill(scope: SwitchScope, value: string, reason: string, actor: Actor): Promise<SwitchRow> {
     if (scope !== 'all' && !value) throw new GovernanceError(`--${scope} needs a value`);
-    const row: SwitchRow = { id: `ks_${randomUUID().slice(0, 8)}`, scope, value: scope === 'all' ? '*' : value, reason, actor: actor.human, actor_auth: actor.auth, created_at: new Date().toISOString(), revived_at: null, revived_by: null };
+    const row: SwitchRow = {
+      id: `ks_${randomUUID().slice(0, 8)}`,
+      scope,
+      value: scope === 'all' ? '*' : value,
+      reason,
+      actor: actor.human,
+      actor_auth: actor.auth,
+      created_at: new Date().toISOString(),
+      revived_at: null,
+      revived_by: null,
+    };
     await this.switches.add([row]);
     return row;
   }
 
   async revive(match: { id?: string; scope?: SwitchScope; value?: string }, actor: Actor): Promise<SwitchRow[]> {
-    const active = (await this.activeSwitches()).filter((s) => (match.id ? s.id === match.id : s.scope === match.scope && (match.scope === 'all' || s.value === match.value)));
+    const active = (await this.activeSwitches()).filter((s) =>
+      match.id ? s.id === match.id : s.scope === match.scope && (match.scope === 'all' || s.value === match.value),
+    );
     const now = new Date().toISOString();
     for (const s of active) {
       await this.switches.update(switchWhere.eq('id', s.id), { revived_at: now, revived_by: actor.human });
@@ -105,16 +117,29 @@ export class Governance {
   async approve(id: string, approver: Actor, ttlSeconds: number, mayApprove: (row: ApprovalRow) => boolean): Promise<ApprovalRow> {
     const row = await this.pending(id);
     if (row.human === approver.human) throw new GovernanceError(`${approver.human} cannot approve their own request ${id}`);
-    if (!mayApprove(row)) throw new GovernanceError(`${approver.human} is not an approver for ${row.target_kind} "${row.target_id}" (see policy/approvals.csv)`);
+    if (!mayApprove(row))
+      throw new GovernanceError(`${approver.human} is not an approver for ${row.target_kind} "${row.target_id}" (see policy/approvals.csv)`);
     const now = new Date();
-    const values = { status: 'approved' as const, decided_by: approver.human, decided_auth: approver.auth, decided_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlSeconds * 1000).toISOString() };
+    const values = {
+      status: 'approved' as const,
+      decided_by: approver.human,
+      decided_auth: approver.auth,
+      decided_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+    };
     await this.approvals.update(approvalWhere.eq('id', id), values);
     return { ...row, ...values };
   }
 
   async deny(id: string, approver: Actor, reason: string): Promise<ApprovalRow> {
     const row = await this.pending(id);
-    const values = { status: 'denied' as const, decided_by: approver.human, decided_auth: approver.auth, decided_at: new Date().toISOString(), deny_reason: reason };
+    const values = {
+      status: 'denied' as const,
+      decided_by: approver.human,
+      decided_auth: approver.auth,
+      decided_at: new Date().toISOString(),
+      deny_reason: reason,
+    };
     await this.approvals.update(approvalWhere.eq('id', id), values);
     return { ...row, ...values };
   }
@@ -128,10 +153,20 @@ export class Governance {
 
   /** Approved, unexpired approvals for exactly this task and human. */
   async liveApprovals(taskId: string, human: string, now = Date.now()): Promise<Approval[]> {
-    const rows = await this.approvals.rows(approvalWhere.and(approvalWhere.eq('status', 'approved'), approvalWhere.eq('task_id', taskId), approvalWhere.eq('human', human)), { latest: true });
+    const rows = await this.approvals.rows(
+      approvalWhere.and(approvalWhere.eq('status', 'approved'), approvalWhere.eq('task_id', taskId), approvalWhere.eq('human', human)),
+      { latest: true },
+    );
     return rows
       .filter((r) => r.expires_at !== null && Date.parse(r.expires_at) > now)
-      .map((r) => ({ id: r.id, taskId: r.task_id, human: r.human, target: { kind: r.target_kind, id: r.target_id }, approver: r.decided_by!, expiresAt: r.expires_at! }));
+      .map((r) => ({
+        id: r.id,
+        taskId: r.task_id,
+        human: r.human,
+        target: { kind: r.target_kind, id: r.target_id },
+        approver: r.decided_by!,
+        expiresAt: r.expires_at!,
+      }));
   }
 
   // ---- tasks --------------------------------------------------------------------------------

@@ -26,7 +26,11 @@ const SHINGLE = 5;
 export const QUOTE_THRESHOLD = 0.2;
 
 function shingles(text: string): Set<string> {
-  const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   const out = new Set<string>();
   for (let i = 0; i + SHINGLE <= words.length; i++) out.add(words.slice(i, i + SHINGLE).join(' '));
   return out;
@@ -48,7 +52,12 @@ export function checkRelease({ received, destinationClass, draft, readers }: Rel
         const own = shingles(chunk.text);
         let shared = 0;
         for (const s of own) if (draftShingles.has(s)) shared++;
-        return { doc_id: chunk.doc_id, data_class: chunk.data_class, chunk_hash: chunk.chunk_hash, overlap: own.size ? Math.round((shared / own.size) * 1000) / 1000 : 0 };
+        return {
+          doc_id: chunk.doc_id,
+          data_class: chunk.data_class,
+          chunk_hash: chunk.chunk_hash,
+          overlap: own.size ? Math.round((shared / own.size) * 1000) / 1000 : 0,
+        };
       })
       .filter((q) => q.overlap >= QUOTE_THRESHOLD)
       .sort((a, b) => b.overlap - a.overlap);

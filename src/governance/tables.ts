@@ -19,7 +19,9 @@ export const SwitchRowSchema = z.object({
   revived_by: z.string().nullable(),
 });
 export type SwitchRow = z.infer<typeof SwitchRowSchema>;
-export const switchArrowSchema = new Schema(['id', 'scope', 'value', 'reason', 'actor', 'actor_auth', 'created_at'].map((n) => text(n)).concat([text('revived_at', true), text('revived_by', true)]));
+export const switchArrowSchema = new Schema(
+  ['id', 'scope', 'value', 'reason', 'actor', 'actor_auth', 'created_at'].map((n) => text(n)).concat([text('revived_at', true), text('revived_by', true)]),
+);
 
 export const ApprovalRowSchema = z.object({
   id: z.string(),
@@ -40,7 +42,9 @@ export const ApprovalRowSchema = z.object({
 });
 export type ApprovalRow = z.infer<typeof ApprovalRowSchema>;
 export const approvalArrowSchema = new Schema(
-  ['id', 'task_id', 'human', 'agent', 'run_id', 'target_kind', 'target_id', 'reason', 'status', 'requested_at'].map((n) => text(n)).concat(['decided_by', 'decided_auth', 'decided_at', 'expires_at', 'deny_reason'].map((n) => text(n, true))),
+  ['id', 'task_id', 'human', 'agent', 'run_id', 'target_kind', 'target_id', 'reason', 'status', 'requested_at']
+    .map((n) => text(n))
+    .concat(['decided_by', 'decided_auth', 'decided_at', 'expires_at', 'deny_reason'].map((n) => text(n, true))),
 );
 
 export const TaskRowSchema = z.object({
@@ -57,6 +61,10 @@ export const TaskRowSchema = z.object({
   revoked_by: z.string().nullable(),
 });
 export type TaskRow = z.infer<typeof TaskRowSchema>;
-export const taskArrowSchema = new Schema(['task_id', 'jti', 'human', 'agent', 'purpose', 'scope', 'issued_at', 'expires_at', 'issued_by'].map((n) => text(n)).concat([text('revoked_at', true), text('revoked_by', true)]));
+export const taskArrowSchema = new Schema(
+  ['task_id', 'jti', 'human', 'agent', 'purpose', 'scope', 'issued_at', 'expires_at', 'issued_by']
+    .map((n) => text(n))
+    .concat([text('revoked_at', true), text('revoked_by', true)]),
+);
 
 export const GOVERNANCE_TABLES = { switches: 'gov_switches', approvals: 'gov_approvals', tasks: 'gov_tasks' } as const;

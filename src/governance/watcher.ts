@@ -68,7 +68,10 @@ export class KillSwitchWatcher {
 
   killedFor(identity: RequestIdentity, now = Date.now()): KillVerdict | null {
     if (now - this.lastRead > STALE_AFTER_MS) {
-      return { id: 'governance-unavailable', reason: `kill-switch state could not be read for over ${STALE_AFTER_MS} ms${this.lastError ? ` (${this.lastError})` : ''}; refusing (fail closed)` };
+      return {
+        id: 'governance-unavailable',
+        reason: `kill-switch state could not be read for over ${STALE_AFTER_MS} ms${this.lastError ? ` (${this.lastError})` : ''}; refusing (fail closed)`,
+      };
     }
     if (this.revoked.has(identity.taskId)) return { id: `revoked:${identity.taskId}`, reason: `task ${identity.taskId} was revoked` };
     const hit = this.switches.find((s) => switchMatches(s, identity));

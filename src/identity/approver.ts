@@ -12,7 +12,12 @@ export interface AuthenticatedHuman {
   auth: string;
 }
 
-export async function mintApproverCredential(key: SigningKey, config: Pick<Config, 'issuer'>, human: string, ttlSeconds: number): Promise<{ token: string; jti: string }> {
+export async function mintApproverCredential(
+  key: SigningKey,
+  config: Pick<Config, 'issuer'>,
+  human: string,
+  ttlSeconds: number,
+): Promise<{ token: string; jti: string }> {
   const jti = randomUUID();
   const token = await new SignJWT({})
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
@@ -28,7 +33,8 @@ export async function mintApproverCredential(key: SigningKey, config: Pick<Confi
 
 /** Verifies an approver credential against this machine's key and the keys published in the store. */
 export async function verifyApproverCredential(credential: string | undefined, config: Pick<Config, 'issuer'>, keys: JWK[]): Promise<AuthenticatedHuman> {
-  if (!credential) throw new Error('set CLEARANCE_APPROVER_TOKEN to your approver credential (an admin mints it with `clearance approvals credential --human <you>`)');
+  if (!credential)
+    throw new Error('set CLEARANCE_APPROVER_TOKEN to your approver credential (an admin mints it with `clearance approvals credential --human <you>`)');
   try {
     const { payload } = await jwtVerify(credential, createLocalJWKSet({ keys }), { audience: APPROVER_AUDIENCE, issuer: config.issuer, algorithms: ['EdDSA'] });
     if (typeof payload.sub !== 'string') throw new Error('no subject');

@@ -5,9 +5,7 @@ import { TaskScopeSchema, type RequestIdentity, type Transport } from './identit
 /** The custom claim that carries the task; external issuers may name it differently (config scopeClaim). */
 export const TASK_CLAIM = 'clearance';
 
-export const TaskClaimSchema = z
-  .object({ task_id: z.string().min(1).max(128), purpose: z.string().min(1).max(2000), scope: TaskScopeSchema })
-  .strict();
+export const TaskClaimSchema = z.object({ task_id: z.string().min(1).max(128), purpose: z.string().min(1).max(2000), scope: TaskScopeSchema }).strict();
 
 /** A verified task grant: one human, one agent, one task, until it expires. */
 export const TaskGrantSchema = z.object({

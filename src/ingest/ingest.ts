@@ -106,7 +106,19 @@ async function ingestUnderLease(options: IngestOptions): Promise<IngestReport> {
 
   const reports: SourceReport[] = [];
   for (const name of selected) {
-    const report: SourceReport = { source: name, dataClass: null, error: null, docs: 0, embedded: 0, relabelled: 0, unchanged: 0, deleted: 0, chunksWritten: 0, chunks: 0, skipped: [] };
+    const report: SourceReport = {
+      source: name,
+      dataClass: null,
+      error: null,
+      docs: 0,
+      embedded: 0,
+      relabelled: 0,
+      unchanged: 0,
+      deleted: 0,
+      chunksWritten: 0,
+      chunks: 0,
+      skipped: [],
+    };
     reports.push(report);
     try {
       await ingestSource(options, tables, path.join(options.corporaDir, name), report, dryRun);
@@ -153,7 +165,13 @@ async function applyPlan(options: IngestOptions, table: ChunkTable, source: stri
   const commitEvery = options.commitEvery ?? 16;
   for (let i = 0; i < plan.toEmbed.length; i += commitEvery) {
     report.chunksWritten += await writeDocuments(table, options.embedder, source, plan.toEmbed.slice(i, i + commitEvery), options.chunking);
-    options.onProgress?.({ phase: 'embed', source, docsDone: Math.min(i + commitEvery, plan.toEmbed.length), docsTotal: plan.toEmbed.length, chunksDone: report.chunksWritten });
+    options.onProgress?.({
+      phase: 'embed',
+      source,
+      docsDone: Math.min(i + commitEvery, plan.toEmbed.length),
+      docsTotal: plan.toEmbed.length,
+      chunksDone: report.chunksWritten,
+    });
   }
   if (plan.toRelabel.length > 0) await relabelDocuments(table, plan.toRelabel);
   if (plan.removed.length > 0) await table.delete(chunkWhere.in('doc_id', plan.removed));

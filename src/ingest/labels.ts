@@ -30,7 +30,9 @@ export function labelDocument(manifest: CorpusManifest, doc: ParsedDoc, director
   const sourceMembers = members(directory, manifest.read_acl);
   const filePath = doc.path.split('#')[0]!;
   const requests: { what: string; acl?: string[]; dataClass?: string }[] = [
-    ...manifest.overrides.filter((o) => picomatch.isMatch(filePath, o.path)).map((o) => ({ what: `override "${o.path}"`, acl: o.read_acl, dataClass: o.data_class })),
+    ...manifest.overrides
+      .filter((o) => picomatch.isMatch(filePath, o.path))
+      .map((o) => ({ what: `override "${o.path}"`, acl: o.read_acl, dataClass: o.data_class })),
     { what: 'document', acl: doc.readAcl, dataClass: doc.dataClass },
   ];
   for (const request of requests) {
@@ -38,7 +40,9 @@ export function labelDocument(manifest: CorpusManifest, doc: ParsedDoc, director
       const asked = members(directory, request.acl);
       const widens = [...asked].filter((h) => !sourceMembers.has(h) || !members(directory, aclDoc).has(h));
       if (widens.length > 0) {
-        throw new Error(`${request.what} read_acl [${request.acl.join(', ')}] would widen access (to ${widens.sort().join(', ')}); a document may only narrow its source's ACL`);
+        throw new Error(
+          `${request.what} read_acl [${request.acl.join(', ')}] would widen access (to ${widens.sort().join(', ')}); a document may only narrow its source's ACL`,
+        );
       }
       aclDoc = request.acl;
     }

@@ -28,10 +28,9 @@ export const CorpusManifestSchema = z
     data_class: IdSchema,
     owner: z.string().regex(/^(user|group):[a-z0-9][a-z0-9_.-]{0,63}$/, 'owner must be "user:<id>" or "group:<id>"'),
     read_acl: Acl,
-    freshness: z.union([
-      z.object({ max_age_days: z.number().int().min(1) }).strict(),
-      z.object({ review_by: DateString }).strict(),
-    ], { error: 'freshness needs exactly one of max_age_days (a number of days) or review_by (a date)' }),
+    freshness: z.union([z.object({ max_age_days: z.number().int().min(1) }).strict(), z.object({ review_by: DateString }).strict()], {
+      error: 'freshness needs exactly one of max_age_days (a number of days) or review_by (a date)',
+    }),
     include: z.array(SafeGlob).min(1).default(['**/*.md', '**/*.txt', '**/*.html', '**/*.jsonl']),
     exclude: z.array(SafeGlob).default([]),
     jsonl: z
@@ -44,9 +43,7 @@ export const CorpusManifestSchema = z
       })
       .strict()
       .optional(),
-    overrides: z
-      .array(z.object({ path: SafeGlob, read_acl: Acl.optional(), data_class: IdSchema.optional() }).strict())
-      .default([]),
+    overrides: z.array(z.object({ path: SafeGlob, read_acl: Acl.optional(), data_class: IdSchema.optional() }).strict()).default([]),
   })
   .strict();
 export type CorpusManifest = z.infer<typeof CorpusManifestSchema>;
@@ -66,9 +63,14 @@ export async function loadManifest(sourceDir: string, knownClasses: ReadonlySet<
   const manifest = parsed.data;
   const folder = path.basename(sourceDir);
   if (manifest.id !== folder) throw new ManifestError(`${file}: id "${manifest.id}" must equal the folder name "${folder}"`);
-  for (const [field, value] of [['data_class', manifest.data_class], ...manifest.overrides.flatMap((o, i) => (o.data_class ? [[`overrides.${i}.data_class`, o.data_class]] : []))] as [string, string][]) {
+  for (const [field, value] of [
+    ['data_class', manifest.data_class],
+    ...manifest.overrides.flatMap((o, i) => (o.data_class ? [[`overrides.${i}.data_class`, o.data_class]] : [])),
+  ] as [string, string][]) {
     if (!knownClasses.has(value)) {
-      throw new ManifestError(`${file}: ${field}: unknown data class "${value}"; use one of ${[...knownClasses].join(', ')} (classes are defined in policy/classes.yaml)`);
+      throw new ManifestError(
+        `${file}: ${field}: unknown data class "${value}"; use one of ${[...knownClasses].join(', ')} (classes are defined in policy/classes.yaml)`,
+      );
     }
   }
   if (manifest.include.some((g) => g.endsWith('.jsonl')) && !manifest.jsonl) {

@@ -34,7 +34,12 @@ interface ExistingDoc {
 
 async function existingDocs(table: ChunkTable, source: string): Promise<Map<string, ExistingDoc>> {
   const rows = await table.rows(chunkWhere.eq('source', source), { select: ['doc_id', 'doc_version', 'data_class', 'acl_source', 'acl_doc', 'owner'] });
-  return new Map(rows.map((row) => [row.doc_id, { version: row.doc_version, labels: labelKey({ dataClass: row.data_class, aclSource: row.acl_source, aclDoc: row.acl_doc, owner: row.owner }) }]));
+  return new Map(
+    rows.map((row) => [
+      row.doc_id,
+      { version: row.doc_version, labels: labelKey({ dataClass: row.data_class, aclSource: row.acl_source, aclDoc: row.acl_doc, owner: row.owner }) },
+    ]),
+  );
 }
 
 /** Compares parsed documents with the store: new or changed content is embedded, label-only changes keep their vectors. */

@@ -27,5 +27,8 @@ export function auditUnavailable(): McpError {
 }
 
 export function internalFailure(): McpError {
-  return new McpError(ErrorCode.InternalError, 'Clearance could not evaluate this request safely and returned nothing (fail closed). The audit record has details.');
+  return new McpError(
+    ErrorCode.InternalError,
+    'Clearance could not evaluate this request safely and returned nothing (fail closed). The audit record has details.',
+  );
 }

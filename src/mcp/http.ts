@@ -45,7 +45,12 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
  * request needs a bearer task grant whose audience is this server's resource URI; a session stays
  * bound to the grant that opened it. The token is verified and never forwarded.
  */
-export function createHttpApp(config: Config, deps: SessionDeps, verifier: GrantVerifier, publicBaseUrl: string): { app: express.Express; closeAll(reason: string): Promise<void> } {
+export function createHttpApp(
+  config: Config,
+  deps: SessionDeps,
+  verifier: GrantVerifier,
+  publicBaseUrl: string,
+): { app: express.Express; closeAll(reason: string): Promise<void> } {
   const app = express();
   app.disable('x-powered-by');
   app.use(LOCAL_HOSTS.includes(config.httpHost) ? localhostHostValidation() : hostHeaderValidation([new URL(config.resource).hostname, ...LOCAL_HOSTS]));
@@ -72,7 +77,14 @@ export function createHttpApp(config: Config, deps: SessionDeps, verifier: Grant
     async verifyAccessToken(token: string): Promise<AuthInfo> {
       try {
         const grant = await verifier.verify(token);
-        return { token, clientId: grant.agent, scopes: [], expiresAt: Math.floor(grant.expiresAt.getTime() / 1000), resource: new URL(config.resource), extra: { grant } };
+        return {
+          token,
+          clientId: grant.agent,
+          scopes: [],
+          expiresAt: Math.floor(grant.expiresAt.getTime() / 1000),
+          resource: new URL(config.resource),
+          extra: { grant },
+        };
       } catch (err) {
         throw new InvalidTokenError(err instanceof GrantError ? err.message : 'token could not be verified');
       }

@@ -7,7 +7,8 @@ import type { Session } from './session.js';
 import { TOOLS } from './tools/index.js';
 import type { ToolDefinition, ToolOutcome } from './tool.js';
 
-type RecordFields = Omit<CallRecord, 'identity' | 'method' | 'reason' | 'latencyMs' | 'chunks' | 'withheld' | 'args'> & Partial<Pick<CallRecord, 'chunks' | 'withheld' | 'args'>>;
+type RecordFields = Omit<CallRecord, 'identity' | 'method' | 'reason' | 'latencyMs' | 'chunks' | 'withheld' | 'args'> &
+  Partial<Pick<CallRecord, 'chunks' | 'withheld' | 'args'>>;
 
 /** A call refused at some step: its record is written, then the error goes to the agent. */
 class Refusal {
@@ -85,12 +86,26 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
 
   const tool = TOOLS.find((t) => t.name === name);
   if (!tool || !ctx.authority.methods.includes(tool.name)) {
-    throw new Refusal(unknownTool(name), { decision: 'denied', denial: 'method_not_allowed', policyVersion: ctx.authority.policyVersion, boundaryPressure: { kind: 'method_not_allowed', detail: `called ${name.slice(0, 80)}` } });
+    throw new Refusal(unknownTool(name), {
+      decision: 'denied',
+      denial: 'method_not_allowed',
+      policyVersion: ctx.authority.policyVersion,
+      boundaryPressure: { kind: 'method_not_allowed', detail: `called ${name.slice(0, 80)}` },
+    });
   }
   const parsed = tool.inputSchema.safeParse(rawArgs ?? {});
-  if (!parsed.success) throw new Refusal(invalidArguments(name, parsed.error), { decision: 'denied', denial: 'invalid_input', policyVersion: ctx.authority.policyVersion });
+  if (!parsed.success)
+    throw new Refusal(invalidArguments(name, parsed.error), { decision: 'denied', denial: 'invalid_input', policyVersion: ctx.authority.policyVersion });
   const args = tool.auditArgs(parsed.data);
-  const failed = (err: unknown, withheld = 0) => new Refusal(internalFailure(), { decision: 'error', denial: 'internal_error', args, withheld, policyVersion: ctx.authority.policyVersion, error: safeMessage(err) });
+  const failed = (err: unknown, withheld = 0) =>
+    new Refusal(internalFailure(), {
+      decision: 'error',
+      denial: 'internal_error',
+      args,
+      withheld,
+      policyVersion: ctx.authority.policyVersion,
+      error: safeMessage(err),
+    });
 
   let result: ToolOutcome<Record<string, unknown>>;
   try {
@@ -100,11 +115,19 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
   }
   // The output contract: what leaves is exactly what the tool advertises (fail closed otherwise).
   const contract = tool.outputSchema.safeParse(result.structured);
-  if (!contract.success) throw failed(new Error(`output does not match ${tool.name}'s outputSchema: ${contract.error.issues[0]?.message ?? ''}`), result.withheld);
+  if (!contract.success)
+    throw failed(new Error(`output does not match ${tool.name}'s outputSchema: ${contract.error.issues[0]?.message ?? ''}`), result.withheld);
 
   const killedDuring = gate.killedFor(identity);
   if (killedDuring) {
-    throw new Refusal(stoppedByKillSwitch(killedDuring.reason), { decision: 'killed', denial: 'killed', args, withheld: result.withheld ?? 0, policyVersion: ctx.authority.policyVersion, error: `switch ${killedDuring.id} (in flight)` });
+    throw new Refusal(stoppedByKillSwitch(killedDuring.reason), {
+      decision: 'killed',
+      denial: 'killed',
+      args,
+      withheld: result.withheld ?? 0,
+      policyVersion: ctx.authority.policyVersion,
+      error: `switch ${killedDuring.id} (in flight)`,
+    });
   }
   return { ctx, tool, args, result: { ...result, structured: contract.data } };
 }

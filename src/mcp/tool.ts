@@ -6,11 +6,7 @@ import type { CorePorts } from './core-ports.js';
 import type { RunState } from './run-state.js';
 
 /** Every tool takes the agent's stated reason; it goes to the audit record verbatim. */
-export const ReasonSchema = z
-  .string()
-  .trim()
-  .min(3, 'say why you are making this call (3-500 characters)')
-  .max(500, 'keep the reason under 500 characters');
+export const ReasonSchema = z.string().trim().min(3, 'say why you are making this call (3-500 characters)').max(500, 'keep the reason under 500 characters');
 
 export const BoundaryPressureSchema = z.object({
   kind: z.enum(['out_of_scope', 'method_not_allowed', 'request_access', 'release_check_failed', 'not_found_or_forbidden']),

@@ -83,5 +83,14 @@ export const SourceViewSchema = z.object({
 export type SourceView = z.infer<typeof SourceViewSchema>;
 
 export function toSourceView(s: SourceListing): SourceView {
-  return { source: s.source, title: s.title, data_class: s.dataClass, owner: s.owner, freshness: s.freshness, stale: s.stale, needs_approval: s.needsApproval, approved_until: s.approvedUntil };
+  return {
+    source: s.source,
+    title: s.title,
+    data_class: s.dataClass,
+    owner: s.owner,
+    freshness: s.freshness,
+    stale: s.stale,
+    needs_approval: s.needsApproval,
+    approved_until: s.approvedUntil,
+  };
 }

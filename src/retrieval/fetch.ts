@@ -37,13 +37,22 @@ function joinChunks(chunks: { span_start: number; text: string }[]): string {
  * `null`, reached by the same work: the id is resolved and the permission-filtered read runs for
  * every well-formed id, whether or not anything exists. `withheld` is for the audit record only.
  */
-export async function fetchDocument(deps: RetrievalDeps, ctx: RequestContext, id: string): Promise<{ doc: FetchedDocument | null; withheld: number; tableVersion: number | null }> {
+export async function fetchDocument(
+  deps: RetrievalDeps,
+  ctx: RequestContext,
+  id: string,
+): Promise<{ doc: FetchedDocument | null; withheld: number; tableVersion: number | null }> {
   if (!ID.test(id)) return { doc: null, withheld: 0, tableVersion: null };
   const table = await openChunks(deps);
   const permitted = permissionFilter(ctx.authority) ?? NOTHING;
-  const [located, tableVersion] = await Promise.all([table.rows(chunkWhere.or(chunkWhere.eq('doc_id', id), chunkWhere.eq('chunk_id', id)), { select: ['doc_id'], limit: 1 }), table.version()]);
+  const [located, tableVersion] = await Promise.all([
+    table.rows(chunkWhere.or(chunkWhere.eq('doc_id', id), chunkWhere.eq('chunk_id', id)), { select: ['doc_id'], limit: 1 }),
+    table.version(),
+  ]);
   const docId = located[0]?.doc_id ?? id;
-  const chunks = (await table.rows(chunkWhere.and(permitted, chunkWhere.eq('doc_id', docId)), { select: STORED_CHUNK_COLUMNS })).sort((a, b) => a.ordinal - b.ordinal);
+  const chunks = (await table.rows(chunkWhere.and(permitted, chunkWhere.eq('doc_id', docId)), { select: STORED_CHUNK_COLUMNS })).sort(
+    (a, b) => a.ordinal - b.ordinal,
+  );
   const existed = located.length > 0 ? 1 : 0;
   const decisions = chunks.map((chunk) => decideChunk(ctx.policy, ctx.authority, chunk));
   if (chunks.length === 0 || decisions.some((d) => !d.allowed)) return { doc: null, withheld: existed, tableVersion };

@@ -39,8 +39,13 @@ export async function search(deps: RetrievalDeps, ctx: RequestContext, request: 
   const where = permissionFilter(authority);
   const t1 = performance.now();
   const table = await openChunks(deps);
-  if (where === null) return { passages: [], withheld: 0, tableVersion: await table.version(), outside, timings: { embedMs: 0, policyMs: t1 - t0, storeMs: 0 } };
-  const [vector, tableVersion, sources] = await Promise.all([mode === 'fts' ? null : deps.embedder.embedOne(request.query), table.version(), deps.sources.all()]);
+  if (where === null)
+    return { passages: [], withheld: 0, tableVersion: await table.version(), outside, timings: { embedMs: 0, policyMs: t1 - t0, storeMs: 0 } };
+  const [vector, tableVersion, sources] = await Promise.all([
+    mode === 'fts' ? null : deps.embedder.embedOne(request.query),
+    table.version(),
+    deps.sources.all(),
+  ]);
   const t2 = performance.now();
 
   const passages: Passage[] = [];

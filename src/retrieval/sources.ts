@@ -23,7 +23,9 @@ export async function listSources(deps: Pick<RetrievalDeps, 'sources'>, ctx: Req
   for (const row of (await deps.sources.all()).values()) {
     const decision = permitsSource(ctx.policy, ctx.authority, row);
     if (decision.access === 'none') continue;
-    const approval = ctx.approvals.find((a) => (a.target.kind === 'class' && a.target.id === row.data_class) || (a.target.kind === 'source' && a.target.id === row.source));
+    const approval = ctx.approvals.find(
+      (a) => (a.target.kind === 'class' && a.target.id === row.data_class) || (a.target.kind === 'source' && a.target.id === row.source),
+    );
     listings.push({
       source: row.source,
       title: row.title,

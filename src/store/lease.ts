@@ -57,7 +57,14 @@ export class WriterLease {
     const deadline = Date.now() + (options.waitMs ?? 0);
     const mine = (): LeaseRow => {
       const now = Date.now();
-      return { name, holder: `${options.label ?? name}:${randomUUID().slice(0, 8)}`, host: hostname(), pid: process.pid, acquired_at: new Date(now).toISOString(), expires_at: new Date(now + TTL_MS).toISOString() };
+      return {
+        name,
+        holder: `${options.label ?? name}:${randomUUID().slice(0, 8)}`,
+        host: hostname(),
+        pid: process.pid,
+        acquired_at: new Date(now).toISOString(),
+        expires_at: new Date(now + TTL_MS).toISOString(),
+      };
     };
     for (;;) {
       const current = await read(table, name);
@@ -76,7 +83,9 @@ export class WriterLease {
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new LeaseHeldError(`another ${name} holds the store's writer lease: ${describeHolder(current)}. Wait for it to finish, or pass --wait <duration> to queue behind it.`);
+        throw new LeaseHeldError(
+          `another ${name} holds the store's writer lease: ${describeHolder(current)}. Wait for it to finish, or pass --wait <duration> to queue behind it.`,
+        );
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }

@@ -24,7 +24,8 @@ export function plainRow(row: Record<string, unknown>): Record<string, unknown> 
 export function parseRows<S extends z.ZodType>(schema: S, rows: Record<string, unknown>[], table: string): z.infer<S>[] {
   return rows.map((row) => {
     const parsed = schema.safeParse(plainRow(row));
-    if (!parsed.success) throw new Error(`the store's "${table}" table holds a malformed row: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(`the store's "${table}" table holds a malformed row: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return parsed.data;
   });
 }

@@ -49,7 +49,12 @@ export class TypedTable<S extends z.ZodObject> {
 
   /** Insert or replace rows by a key column. */
   async upsert(key: ColumnOf<S>, rows: Row<S>[]): Promise<void> {
-    if (rows.length > 0) await this.raw.mergeInsert(key).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows as Record<string, unknown>[]);
+    if (rows.length > 0)
+      await this.raw
+        .mergeInsert(key)
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(rows as Record<string, unknown>[]);
   }
 
   /**
@@ -57,12 +62,21 @@ export class TypedTable<S extends z.ZodObject> {
    * rows do not cover, in ONE commit (a document's old chunks go in the same commit as its new ones).
    */
   async replace(key: ColumnOf<S>, rows: Row<S>[], replacing: Predicate<ColumnOf<S>>): Promise<void> {
-    await this.raw.mergeInsert(key).whenMatchedUpdateAll().whenNotMatchedInsertAll().whenNotMatchedBySourceDelete({ where: replacing }).execute(rows as Record<string, unknown>[]);
+    await this.raw
+      .mergeInsert(key)
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .whenNotMatchedBySourceDelete({ where: replacing })
+      .execute(rows as Record<string, unknown>[]);
   }
 
   /** Insert `row`, or replace the existing row with the same key only where `onlyIf` holds (compare-and-swap). */
   async upsertIf(key: ColumnOf<S>, row: Row<S>, onlyIf: Predicate<ColumnOf<S>>): Promise<void> {
-    await this.raw.mergeInsert(key).whenMatchedUpdateAll({ where: onlyIf }).whenNotMatchedInsertAll().execute([row as Record<string, unknown>]);
+    await this.raw
+      .mergeInsert(key)
+      .whenMatchedUpdateAll({ where: onlyIf })
+      .whenNotMatchedInsertAll()
+      .execute([row as Record<string, unknown>]);
   }
 
   version(): Promise<number> {

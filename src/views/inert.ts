@@ -33,6 +33,7 @@
  *   garble the rest of the line. (With the `u` flag a well-formed pair is one code point above
  *   U+FFFF and does not match.)
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHAR = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
 
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\x1b' };

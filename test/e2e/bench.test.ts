@@ -23,14 +23,30 @@ describe('benchmarks (reduced sizes)', () => {
   it('quality on a small BEIR-layout folder: dense equals exact, per-human equals the oracle, nothing leaks', async () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'clearance-beir-'));
     mkdirSync(path.join(folder, 'qrels'));
-    const topics = ['checkout latency after a config push', 'API keys written to logs', 'goodwill refunds for merchants', 'webhook delivery delays', 'PCI audit evidence', 'data subject erasure requests', 'canary gates on p95 latency', 'vendor contract renewal'];
-    const docs = topics.flatMap((t, i) => [0, 1, 2].map((j) => ({ _id: `d${i}-${j}`, title: `${t} ${j}`, text: `A note about ${t}. Detail number ${j} with specifics on ${t.split(' ')[0]}.` })));
+    const topics = [
+      'checkout latency after a config push',
+      'API keys written to logs',
+      'goodwill refunds for merchants',
+      'webhook delivery delays',
+      'PCI audit evidence',
+      'data subject erasure requests',
+      'canary gates on p95 latency',
+      'vendor contract renewal',
+    ];
+    const docs = topics.flatMap((t, i) =>
+      [0, 1, 2].map((j) => ({ _id: `d${i}-${j}`, title: `${t} ${j}`, text: `A note about ${t}. Detail number ${j} with specifics on ${t.split(' ')[0]}.` })),
+    );
     writeFileSync(path.join(folder, 'corpus.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
     writeFileSync(path.join(folder, 'queries.jsonl'), topics.map((t, i) => JSON.stringify({ _id: `q${i}`, text: `what do we know about ${t}?` })).join('\n'));
-    writeFileSync(path.join(folder, 'qrels', 'test.tsv'), `query-id\tcorpus-id\tscore\r\n${topics.map((_, i) => `q${i}\td${i}-0\t1\r\nq${i}\td${i}-1\t1`).join('\r\n')}\r\n`);
+    writeFileSync(
+      path.join(folder, 'qrels', 'test.tsv'),
+      `query-id\tcorpus-id\tscore\r\n${topics.map((_, i) => `q${i}\td${i}-0\t1\r\nq${i}\td${i}-1\t1`).join('\r\n')}\r\n`,
+    );
     const rows = await runQualityBench({ quick: false, dataset: folder, split: 'test' });
     const get = (mode: string, retrieval: string) => rows.find((r) => r.mode === mode && r.retrieval === retrieval)!;
-    expect(Math.abs(Number(get('one-chunk', 'dense via Clearance')['nDCG@10']) - Number(get('one-chunk', 'exact dense (brute force, same vectors)')['nDCG@10']))).toBeLessThanOrEqual(0.005);
+    expect(
+      Math.abs(Number(get('one-chunk', 'dense via Clearance')['nDCG@10']) - Number(get('one-chunk', 'exact dense (brute force, same vectors)')['nDCG@10'])),
+    ).toBeLessThanOrEqual(0.005);
     const perHuman = rows.filter((r) => r.mode === 'one-chunk, per human');
     expect(perHuman).toHaveLength(3);
     for (const r of perHuman) {

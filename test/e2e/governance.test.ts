@@ -17,7 +17,8 @@ beforeAll(() => {
 });
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
-const token = (human: string, agent: string) => runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'governance e2e', '--token-only']).stdout.trim();
+const token = (human: string, agent: string) =>
+  runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'governance e2e', '--token-only']).stdout.trim();
 
 async function httpClient(url: string, bearer: string): Promise<Client> {
   const client = new Client({ name: 'gov-e2e', version: '1.0.0' });
@@ -47,7 +48,14 @@ describe('kill switch across processes and transports', () => {
     const frankToken = token('frank', 'ops-agent');
     const viaHttp = await httpClient(http.url, frankToken);
     const stdio = new Client({ name: 'gov-e2e-stdio', version: '1.0.0' });
-    await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio'], env: cliEnv(config, { CLEARANCE_TASK_TOKEN: frankToken }) as Record<string, string>, stderr: 'pipe' }));
+    await stdio.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'serve', '--stdio'],
+        env: cliEnv(config, { CLEARANCE_TASK_TOKEN: frankToken }) as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    );
     await search(viaHttp);
     await search(stdio);
 
@@ -65,14 +73,20 @@ describe('kill switch across processes and transports', () => {
     expect(runCli(config, ['revive', '--human', 'frank']).status).toBe(0);
     let restored = false;
     for (let i = 0; i < 200 && !restored; i++) {
-      restored = await search(viaHttp).then(() => true, () => false);
+      restored = await search(viaHttp).then(
+        () => true,
+        () => false,
+      );
       if (!restored) await new Promise((r) => setTimeout(r, 25));
     }
     expect(restored).toBe(true);
     await Promise.all([viaHttp.close(), stdio.close(), gina.close()]);
 
     // Refusals are audited.
-    const records = readFileSync(path.join(config.auditDir, 'local.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(path.join(config.auditDir, 'local.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records.some((r) => r.decision === 'killed' && r.human === 'frank')).toBe(true);
     expect(runCli(config, ['audit', 'verify']).status).toBe(0);
   });
@@ -83,9 +97,17 @@ describe('kill switch across processes and transports', () => {
     http.child.once('exit', (code) => code !== null && code !== 0 && console.error(`server r2 exited ${code}:\n${http.stderr()}`));
     const aliceToken = token('alice', 'claude-code');
     const alice = await httpClient(http.url, aliceToken);
-    const classes = async (c: Client) => new Set(((await c.callTool({ name: 'search', arguments: { query: 'INC-2041 alert', k: 50, mode: 'vector', reason: 'check reach' } })).structuredContent as unknown as SearchResults).results.map((r) => r.data_class));
+    const classes = async (c: Client) =>
+      new Set(
+        (
+          (await c.callTool({ name: 'search', arguments: { query: 'INC-2041 alert', k: 50, mode: 'vector', reason: 'check reach' } }))
+            .structuredContent as unknown as SearchResults
+        ).results.map((r) => r.data_class),
+      );
     expect((await classes(alice)).has('telemetry')).toBe(false);
-    const req = (await alice.callTool({ name: 'request_access', arguments: { class: 'telemetry', reason: 'need the alert timeline' } })).structuredContent as { request_id: string };
+    const req = (await alice.callTool({ name: 'request_access', arguments: { class: 'telemetry', reason: 'need the alert timeline' } })).structuredContent as {
+      request_id: string;
+    };
 
     // No credential, the requester's own credential, and a non-approver's credential are all refused.
     expect(runCli(config, ['approvals', 'approve', req.request_id]).stderr).toMatch(/CLEARANCE_APPROVER_TOKEN/);
@@ -105,7 +127,11 @@ describe('kill switch across processes and transports', () => {
     await Promise.all([alice.close(), otherTask.close()]);
 
     // The packet of alice's run shows the request as boundary pressure and frank's approval.
-    const runId = readFileSync(path.join(config.auditDir, 'r2.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((r) => r.kind === 'run.start' && r.task_id === taskId).run_id;
+    const runId = readFileSync(path.join(config.auditDir, 'r2.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((r) => r.kind === 'run.start' && r.task_id === taskId).run_id;
     const packet = runCli(config, ['packet', runId]).stdout;
     expect(packet).toMatch(/## Boundary pressure\n- .*request_access via request_access: class telemetry/);
     expect(packet).toMatch(/## Human approval\n- .*approval\.approve .* by frank \(approver-credential/);

@@ -26,7 +26,10 @@ beforeAll(async () => {
   jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
   const configFile = path.join(config.home, '..', 'clearance.config.yaml');
-  writeFileSync(configFile, `externalIssuers:\n  - issuer: ${EXTERNAL_ISSUER}\n    jwksUri: http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json\n`);
+  writeFileSync(
+    configFile,
+    `externalIssuers:\n  - issuer: ${EXTERNAL_ISSUER}\n    jwksUri: http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json\n`,
+  );
   expect(runCli(config, ['ingest']).status).toBe(0);
   server = await startHttpServer(config, { CLEARANCE_CONFIG: configFile });
 });
@@ -48,14 +51,30 @@ async function connect(bearer: string): Promise<Client> {
   return client;
 }
 
-const post = (headers: Record<string, string>, body: unknown = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) =>
-  fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (
+  headers: Record<string, string>,
+  body: unknown = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  },
+) =>
+  fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('Streamable HTTP with task grants (OAuth 2.1 resource server)', () => {
   it('serves scenario answers per task grant over a real SDK client', async () => {
     const alice = await connect(token('alice', 'claude-code'));
     const bob = await connect(token('bob', 'support-assistant'));
-    const ask = async (c: Client) => ((await c.callTool({ name: 'search', arguments: { query: 'INC-2041', k: 50, mode: 'vector', reason: 'e2e' } })).structuredContent as unknown as SearchResults).results;
+    const ask = async (c: Client) =>
+      (
+        (await c.callTool({ name: 'search', arguments: { query: 'INC-2041', k: 50, mode: 'vector', reason: 'e2e' } }))
+          .structuredContent as unknown as SearchResults
+      ).results;
     expect(new Set((await ask(alice)).map((r) => r.data_class))).toEqual(new Set(['public', 'internal']));
     expect(new Set((await ask(bob)).map((r) => r.data_class))).toEqual(new Set(['public', 'customer']));
     expect((await bob.listTools()).tools.map((t) => t.name).sort()).toEqual(['fetch', 'list_sources', 'search', 'session_info']);
@@ -84,11 +103,21 @@ describe('Streamable HTTP with task grants (OAuth 2.1 resource server)', () => {
     const [h, p, s] = good.split('.');
     const tamperedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), sub: 'carol' })).toString('base64url');
     const cases: Record<string, string> = {
-      expired: await base().setIssuer(config.issuer).setAudience(config.resource).setExpirationTime(Math.floor(Date.now() / 1000) - 120).sign(key.privateKey),
+      expired: await base()
+        .setIssuer(config.issuer)
+        .setAudience(config.resource)
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 120)
+        .sign(key.privateKey),
       'wrong audience': await base().setIssuer(config.issuer).setAudience('https://other.example/mcp').setExpirationTime('5m').sign(key.privateKey),
       'wrong issuer': await base().setIssuer('https://evil.example').setAudience(config.resource).setExpirationTime('5m').sign(key.privateKey),
       'bad signature': await base().setIssuer(config.issuer).setAudience(config.resource).setExpirationTime('5m').sign(foreign.privateKey),
-      'alg none': new UnsecuredJWT(claims).setIssuer(config.issuer).setAudience(config.resource).setSubject('alice').setJti('j').setExpirationTime('5m').encode(),
+      'alg none': new UnsecuredJWT(claims)
+        .setIssuer(config.issuer)
+        .setAudience(config.resource)
+        .setSubject('alice')
+        .setJti('j')
+        .setExpirationTime('5m')
+        .encode(),
       tampered: `${h}.${tamperedPayload}.${s}`,
       garbage: 'not-a-token',
     };
@@ -110,7 +139,11 @@ describe('Streamable HTTP with task grants (OAuth 2.1 resource server)', () => {
       .setExpirationTime('5m')
       .sign(external.privateKey);
     const frank = await connect(ext);
-    const info = (await frank.callTool({ name: 'session_info', arguments: { reason: 'e2e' } })).structuredContent as { human: string; agent: string; task_id: string };
+    const info = (await frank.callTool({ name: 'session_info', arguments: { reason: 'e2e' } })).structuredContent as {
+      human: string;
+      agent: string;
+      task_id: string;
+    };
     expect(info).toMatchObject({ human: 'frank', agent: 'ops-agent', task_id: 'ext-task-1' });
     await frank.close();
   });
@@ -120,12 +153,18 @@ describe('Streamable HTTP with task grants (OAuth 2.1 resource server)', () => {
     const init = await post({ authorization: `Bearer ${aliceToken}` });
     const sessionId = init.headers.get('mcp-session-id')!;
     expect(sessionId).toBeTruthy();
-    const hijack = await post({ authorization: `Bearer ${token('gina', 'claude-code')}`, 'mcp-session-id': sessionId }, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    const hijack = await post(
+      { authorization: `Bearer ${token('gina', 'claude-code')}`, 'mcp-session-id': sessionId },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    );
     expect(hijack.status).toBe(403);
     const unknown = await post({ authorization: `Bearer ${aliceToken}`, 'mcp-session-id': 'no-such-session' }, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
     expect(unknown.status).toBe(404);
     expect((await post({ authorization: `Bearer ${aliceToken}`, origin: 'https://evil.example' })).status).toBe(403);
-    const big = await post({ authorization: `Bearer ${aliceToken}` }, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(10 * 1024 * 1024) } });
+    const big = await post(
+      { authorization: `Bearer ${aliceToken}` },
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(10 * 1024 * 1024) } },
+    );
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringMatching(/larger than/) } });
     const broken = await post({ authorization: `Bearer ${aliceToken}` }, '{"jsonrpc": "2.0", "id": 1, "method": ');

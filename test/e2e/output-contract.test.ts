@@ -60,7 +60,12 @@ interface Conn {
 }
 
 async function connectStdio(token: string, label: string): Promise<Conn> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio'], env: cliEnv(config, { CLEARANCE_TASK_TOKEN: token }) as Record<string, string>, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve', '--stdio'],
+    env: cliEnv(config, { CLEARANCE_TASK_TOKEN: token }) as Record<string, string>,
+    stderr: 'pipe',
+  });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: 'output-contract-stdio', version: '1.0.0' });
@@ -114,7 +119,10 @@ function validateAgainst(tool: string, data: unknown): { ok: boolean; errors: st
  * the advertised outputSchema, and checks the result is an error exactly when expected.
  */
 async function call(conn: Conn, tool: string, shape: string, args: Record<string, unknown>, expectError = false): Promise<Record<string, unknown>> {
-  const result = (await conn.client.request({ method: 'tools/call', params: { name: tool, arguments: { reason: `output contract: ${shape}`, ...args } } }, CallToolResultSchema)) as CallToolResult;
+  const result = (await conn.client.request(
+    { method: 'tools/call', params: { name: tool, arguments: { reason: `output contract: ${shape}`, ...args } } },
+    CallToolResultSchema,
+  )) as CallToolResult;
   const where = `${conn.label}: ${tool} (${shape})`;
   expect(Boolean(result.isError), `${where}: isError; text: ${JSON.stringify(result.content)}`).toBe(expectError);
   // The MCP spec: a tool with an outputSchema MUST return conforming structured results. This server
@@ -122,7 +130,10 @@ async function call(conn: Conn, tool: string, shape: string, args: Record<string
   expect(result.structuredContent, `${where}: no structuredContent`).toBeDefined();
   const structured = result.structuredContent as Record<string, unknown>;
   const { ok, errors } = validateAgainst(tool, structured);
-  if (!ok) console.error(`${where}: structuredContent does not match the advertised outputSchema:\n${errors}\ndata: ${JSON.stringify(structured, null, 2).slice(0, 4000)}`);
+  if (!ok)
+    console.error(
+      `${where}: structuredContent does not match the advertised outputSchema:\n${errors}\ndata: ${JSON.stringify(structured, null, 2).slice(0, 4000)}`,
+    );
   expect(ok, `${where}: structuredContent violates outputSchema: ${errors}`).toBe(true);
   covered.add(`${conn.label.split(' ')[0]} ${tool} ${expectError ? 'error' : 'ok'} ${shape}`);
   if (!expectError && !samples.has(tool)) samples.set(tool, structuredClone(structured));
@@ -145,9 +156,19 @@ async function aliceEverything(connect: (token: string, label: string) => Promis
 
     const hybrid = (await call(alice, 'search', 'hybrid default k', { query: 'INC-2041 checkout latency' })) as unknown as Results;
     expect(hybrid.count).toBeGreaterThan(0);
-    const vector = (await call(alice, 'search', 'vector, classes narrowing, k 50', { query: 'payment failures during the incident', mode: 'vector', k: 50, classes: ['internal', 'public'] })) as unknown as Results;
+    const vector = (await call(alice, 'search', 'vector, classes narrowing, k 50', {
+      query: 'payment failures during the incident',
+      mode: 'vector',
+      k: 50,
+      classes: ['internal', 'public'],
+    })) as unknown as Results;
     expect(vector.results.every((r) => ['internal', 'public'].includes(r.data_class))).toBe(true);
-    const fts = (await call(alice, 'search', 'fts, sources narrowing', { query: 'INC-2041', mode: 'fts', k: 10, sources: ['postmortems', 'runbooks'] })) as unknown as Results;
+    const fts = (await call(alice, 'search', 'fts, sources narrowing', {
+      query: 'INC-2041',
+      mode: 'fts',
+      k: 10,
+      sources: ['postmortems', 'runbooks'],
+    })) as unknown as Results;
     expect(fts.count).toBeGreaterThan(0);
     expect(fts.results.every((r) => ['postmortems', 'runbooks'].includes(r.citation.source))).toBe(true);
     await call(alice, 'search', 'narrowed outside the task (empty results)', { query: 'INC-2041', classes: ['customer'], mode: 'hybrid' });
@@ -167,7 +188,10 @@ async function aliceEverything(connect: (token: string, label: string) => Promis
 
     // check_release: known classes, allowed and not, with a draft that quotes a received chunk.
     await call(alice, 'check_release', 'internal destination, no draft', { destination_class: 'internal' });
-    const quoting = await call(alice, 'check_release', 'public destination, draft quoting a chunk', { destination_class: 'public', draft: `Summary for the status page: ${hit.text}` });
+    const quoting = await call(alice, 'check_release', 'public destination, draft quoting a chunk', {
+      destination_class: 'public',
+      draft: `Summary for the status page: ${hit.text}`,
+    });
     expect(quoting.allowed).toBe(false);
     expect((quoting.quoted as unknown[]).length).toBeGreaterThan(0);
     const unknown = await call(alice, 'check_release', 'unknown destination class', { destination_class: 'no-such-class' }, true);
@@ -184,7 +208,12 @@ async function aliceEverything(connect: (token: string, label: string) => Promis
     expect(approve.stdout, approve.stderr).toMatch(/approved/);
     const after = (await call(alice, 'list_sources', 'after approval', {})) as { sources: { data_class: string; approved_until: string | null }[] };
     expect(after.sources.some((s) => s.data_class === 'telemetry' && typeof s.approved_until === 'string')).toBe(true);
-    const telemetry = (await call(alice, 'search', 'with an approved class', { query: 'INC-2041 alert latency', mode: 'vector', k: 20, classes: ['telemetry'] })) as unknown as Results;
+    const telemetry = (await call(alice, 'search', 'with an approved class', {
+      query: 'INC-2041 alert latency',
+      mode: 'vector',
+      k: 20,
+      classes: ['telemetry'],
+    })) as unknown as Results;
     expect(telemetry.results.some((r) => r.data_class === 'telemetry')).toBe(true);
 
     // session_info after receiving several classes and sources.
@@ -226,7 +255,17 @@ async function otherPairs(connect: (token: string, label: string) => Promise<Con
   }
 
   // A task narrowed by sources, classes and methods: session_info carries non-null scope arrays.
-  const scoped = await connect(taskToken('alice', 'claude-code', ['--sources', 'postmortems,public-docs', '--classes', 'internal,public', '--methods', 'search,session_info,check_release']), 'alice/claude-code scoped');
+  const scoped = await connect(
+    taskToken('alice', 'claude-code', [
+      '--sources',
+      'postmortems,public-docs',
+      '--classes',
+      'internal,public',
+      '--methods',
+      'search,session_info,check_release',
+    ]),
+    'alice/claude-code scoped',
+  );
   try {
     expect(await listAndCompile(scoped)).toEqual(['check_release', 'search', 'session_info']);
     await call(scoped, 'search', 'scoped task', { query: 'INC-2041' });
@@ -261,7 +300,11 @@ describe('structuredContent matches the advertised outputSchema (Ajv, draft 2020
 
   it('reached every tool on both transports, with at least one success and the error shapes', () => {
     for (const transport of ['stdio', 'http']) {
-      for (const tool of ALL_TOOLS) expect([...covered].some((c) => c.startsWith(`${transport} ${tool} ok `)), `${transport} ${tool} ok`).toBe(true);
+      for (const tool of ALL_TOOLS)
+        expect(
+          [...covered].some((c) => c.startsWith(`${transport} ${tool} ok `)),
+          `${transport} ${tool} ok`,
+        ).toBe(true);
       expect([...covered].some((c) => c.startsWith(`${transport} fetch error `))).toBe(true);
       expect([...covered].some((c) => c.startsWith(`${transport} check_release error `))).toBe(true);
     }
@@ -269,8 +312,10 @@ describe('structuredContent matches the advertised outputSchema (Ajv, draft 2020
   });
 
   it('the check can fail: corrupted copies of real structuredContent are rejected', () => {
-    const corrupt = (tool: string, mutate: (d: Record<string, any>) => void) => {
-      const copy = structuredClone(samples.get(tool)!) as Record<string, any>;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- deliberate corruption of arbitrary shapes
+    type Loose = Record<string, any>;
+    const corrupt = (tool: string, mutate: (d: Loose) => void) => {
+      const copy = structuredClone(samples.get(tool)!) as Loose;
       expect(validateAgainst(tool, copy).ok, `${tool} sample is valid before corruption`).toBe(true);
       mutate(copy);
       return validateAgainst(tool, copy);

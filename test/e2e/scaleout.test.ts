@@ -19,7 +19,10 @@ import { tempWorld, type SearchResults } from '../helpers/world.js';
 let s3: LocalS3;
 let config: Config;
 const children: ChildProcess[] = [];
-const machine = (name: string) => ({ CLEARANCE_AUDIT_DIR: mkdtempSync(path.join(tmpdir(), `clearance-${name}-audit-`)), CLEARANCE_KEYS_DIR: mkdtempSync(path.join(tmpdir(), `clearance-${name}-keys-`)) });
+const machine = (name: string) => ({
+  CLEARANCE_AUDIT_DIR: mkdtempSync(path.join(tmpdir(), `clearance-${name}-audit-`)),
+  CLEARANCE_KEYS_DIR: mkdtempSync(path.join(tmpdir(), `clearance-${name}-keys-`)),
+});
 const admin = machine('admin');
 const auditor = machine('auditor');
 let storeEnv: Record<string, string>;
@@ -77,7 +80,12 @@ describe('two replicas over one S3-compatible store', () => {
     const sessionOnR1 = (clients[0]!.transport as StreamableHTTPClientTransport).sessionId!;
     const stray = await fetch(replicas[1]!.url, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${task.stdout.trim()}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Session-Id': sessionOnR1 },
+      headers: {
+        Authorization: `Bearer ${task.stdout.trim()}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'Mcp-Session-Id': sessionOnR1,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(stray.status).toBe(404);
@@ -89,15 +97,23 @@ describe('two replicas over one S3-compatible store', () => {
     expect(second).toEqual(first);
 
     // A re-ingest on the admin machine: both replicas see the new text within their consistency interval.
-    appendFileSync(path.join(config.corporaDir, 'runbooks/checkout-latency.md'), '\n\nCheckout latency drill: the cobalt heron rollback for INC-2041 latency.\n');
+    appendFileSync(
+      path.join(config.corporaDir, 'runbooks/checkout-latency.md'),
+      '\n\nCheckout latency drill: the cobalt heron rollback for INC-2041 latency.\n',
+    );
     expect(cli(['ingest']).status).toBe(0);
-    for (const client of clients) await eventually('the re-ingest on a replica', async () => ((await ids(client, 'cobalt heron rollback checkout latency')).some((r) => r.endsWith('NEW')) ? true : undefined));
+    for (const client of clients)
+      await eventually('the re-ingest on a replica', async () =>
+        (await ids(client, 'cobalt heron rollback checkout latency')).some((r) => r.endsWith('NEW')) ? true : undefined,
+      );
 
     // One kill through the CLI stops both replicas.
     expect(cli(['kill', '--human', 'alice', '--reason', 'scale-out e2e']).status).toBe(0);
     for (const client of clients) {
       await eventually('a replica to refuse', async () => {
-        const result = await client.callTool({ name: 'search', arguments: { query, k: 3, reason: 'after kill' } }).catch((err: Error) => ({ isError: true, content: [{ type: 'text', text: err.message }] }));
+        const result = await client
+          .callTool({ name: 'search', arguments: { query, k: 3, reason: 'after kill' } })
+          .catch((err: Error) => ({ isError: true, content: [{ type: 'text', text: err.message }] }));
         return result.isError ? true : undefined;
       });
     }
@@ -110,7 +126,11 @@ describe('two replicas over one S3-compatible store', () => {
     const verify = cli(['audit', 'verify', '--json'], auditor);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
     const chains = JSON.parse(verify.stdout) as { replica: string; ok: boolean; records: number }[];
-    for (const id of ['r1', 'r2']) expect(chains.find((c) => c.replica === id), `chain of ${id}`).toMatchObject({ ok: true });
+    for (const id of ['r1', 'r2'])
+      expect(
+        chains.find((c) => c.replica === id),
+        `chain of ${id}`,
+      ).toMatchObject({ ok: true });
     expect(chains.find((c) => c.replica === 'r1')!.records).toBeGreaterThan(2);
     // The admin machine's own actions (task start, ingest, kill) are there too.
     expect(chains.some((c) => c.replica.endsWith('-cli') && c.ok)).toBe(true);

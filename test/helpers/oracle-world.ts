@@ -29,7 +29,14 @@ export const worldArb = fc.record({
   gated: fc.tuple(...C.map(() => subset(G))),
   agents: fc.tuple(...A.map(() => fc.record({ classes: subset(C, 1), allSources: fc.boolean(), sources: subset(S), methods: subset(METHODS, 1) }))),
   sources: fc.tuple(...S.map(() => fc.record({ cls: fc.constantFrom(...C), acl: subset(PRINCIPALS, 1) }))),
-  docs: fc.array(fc.record({ source: fc.constantFrom(...S), narrow: fc.option(subset(PRINCIPALS, 1), { nil: undefined }), vectors: fc.array(vector, { minLength: 1, maxLength: 2 }) }), { minLength: 4, maxLength: 14 }),
+  docs: fc.array(
+    fc.record({
+      source: fc.constantFrom(...S),
+      narrow: fc.option(subset(PRINCIPALS, 1), { nil: undefined }),
+      vectors: fc.array(vector, { minLength: 1, maxLength: 2 }),
+    }),
+    { minLength: 4, maxLength: 14 },
+  ),
 });
 type ArbValue<T> = T extends fc.Arbitrary<infer V> ? V : never;
 export type World = ArbValue<typeof worldArb>;
@@ -44,7 +51,12 @@ export interface Asker {
 }
 
 export function groupsOf(world: World, human: string): Set<string> {
-  return new Set(world.members.filter(([h]) => h === human).map(([, g]) => g).concat(G.filter((_, i) => H[i % H.length] === human)));
+  return new Set(
+    world.members
+      .filter(([h]) => h === human)
+      .map(([, g]) => g)
+      .concat(G.filter((_, i) => H[i % H.length] === human)),
+  );
 }
 
 /** Source-level reach, ignoring document ACLs: may anything of this source ever reach the asker (with approval)? */
@@ -66,7 +78,8 @@ export function oracleReachesSource(world: World, q: Asker, source: number, opts
   return src.acl.some(member);
 }
 
-const memberTest = (groups: Set<string>, human: string) => (p: string) => p === '*' || p === `user:${human}` || (p.startsWith('group:') && groups.has(p.slice(6)));
+const memberTest = (groups: Set<string>, human: string) => (p: string) =>
+  p === '*' || p === `user:${human}` || (p.startsWith('group:') && groups.has(p.slice(6)));
 
 /** May this chunk (its source, and its document's ACL) reach the asker now? */
 export function oraclePermits(world: World, q: Asker, chunk: { source: number; acl: string[] }): boolean {
@@ -90,7 +103,14 @@ export function writePolicy(world: World, policyDir: string): void {
   writeFileSync(path.join(policyDir, 'people.csv'), [...new Set(people)].join('\n'));
   writeFileSync(path.join(policyDir, 'classes.csv'), C.flatMap((c, i) => world.free[i]!.map((g) => `p, group:${g}, class:${c}, read, allow`)).join('\n'));
   // Approvers h3 and h4 (nobody approves their own request).
-  writeFileSync(path.join(policyDir, 'approvals.csv'), C.flatMap((c, i) => [...world.gated[i]!.map((g) => `p, group:${g}, class:${c}, read_with_approval, allow`), `p, user:h3, class:${c}, approve, allow`, `p, user:h4, class:${c}, approve, allow`]).join('\n'));
+  writeFileSync(
+    path.join(policyDir, 'approvals.csv'),
+    C.flatMap((c, i) => [
+      ...world.gated[i]!.map((g) => `p, group:${g}, class:${c}, read_with_approval, allow`),
+      `p, user:h3, class:${c}, approve, allow`,
+      `p, user:h4, class:${c}, approve, allow`,
+    ]).join('\n'),
+  );
   writeFileSync(
     path.join(policyDir, 'agents.csv'),
     A.flatMap((a, i) => {
@@ -102,5 +122,8 @@ export function writePolicy(world: World, policyDir: string): void {
       ];
     }).join('\n'),
   );
-  writeFileSync(path.join(policyDir, 'classes.yaml'), `classes:\n${C.map((c, i) => `  - { id: ${c}, rank: ${i}, description: generated, stale: flag }`).join('\n')}\n`);
+  writeFileSync(
+    path.join(policyDir, 'classes.yaml'),
+    `classes:\n${C.map((c, i) => `  - { id: ${c}, rank: ${i}, description: generated, stale: flag }`).join('\n')}\n`,
+  );
 }

@@ -30,7 +30,13 @@ export async function sampleRuntime(config: Config = tempWorld()): Promise<Serve
   return runtime;
 }
 
-export async function grantFor(config: Config, human: string, agent: string, scope: TaskScope = {}, ttlSeconds = 3600): Promise<{ token: string; grant: TaskGrant }> {
+export async function grantFor(
+  config: Config,
+  human: string,
+  agent: string,
+  scope: TaskScope = {},
+  ttlSeconds = 3600,
+): Promise<{ token: string; grant: TaskGrant }> {
   const key = await loadOrCreateSigningKey(config.keysDir);
   return mintGrant(key, config, { human, agent, purpose: `test task for ${human}`, scope, ttlSeconds });
 }
@@ -39,7 +45,10 @@ export interface Agent {
   client: Client;
   runId: string;
   grant: TaskGrant;
-  call(name: string, args: Record<string, unknown>): Promise<{ structuredContent?: Record<string, unknown>; content: { type: string; text: string }[]; isError?: boolean }>;
+  call(
+    name: string,
+    args: Record<string, unknown>,
+  ): Promise<{ structuredContent?: Record<string, unknown>; content: { type: string; text: string }[]; isError?: boolean }>;
   close(): Promise<void>;
 }
 

@@ -29,7 +29,7 @@ function printed(rows: Record<string, string | null>[]): string {
   return out.join('');
 }
 
-describe('finding 4: agent-supplied text cannot forge the auditor\'s text views', () => {
+describe("finding 4: agent-supplied text cannot forge the auditor's text views", () => {
   it('finding 4: a reason with a newline and a fake timestamp cannot add a line to trace', () => {
     const benign = traceText({ reason: BENIGN });
     const forged = traceText({ reason: FAKE_LINE });
@@ -43,7 +43,9 @@ describe('finding 4: agent-supplied text cannot forge the auditor\'s text views'
       const benign = packetText(Object.fromEntries(Object.keys(place).map((k) => [k, BENIGN])));
       const forged = packetText(place);
       expect(lines(forged)).toHaveLength(lines(benign).length);
-      const sections = lines(forged).filter((l) => l.startsWith('## ')).map((l) => l.slice(3).replace(/ \((reported|not observed)\)$/, ''));
+      const sections = lines(forged)
+        .filter((l) => l.startsWith('## '))
+        .map((l) => l.slice(3).replace(/ \((reported|not observed)\)$/, ''));
       expect(sections).toEqual([...PACKET_FIELDS]);
       // The one real "Human approval" section holds exactly the one real approval, by frank.
       const approval = lines(forged.slice(forged.indexOf('## Human approval'))).filter((l) => l.startsWith('- '));

@@ -9,7 +9,12 @@ import { runCli, startHttpServer } from '../helpers/cli.js';
 import { grantFor, tempWorld } from '../helpers/world.js';
 
 const TRIALS = Number(process.env.SERVER_KILL_TRIALS ?? 3);
-const PAIRS: [string, string][] = [['alice', 'claude-code'], ['bob', 'support-assistant'], ['frank', 'ops-agent'], ['carol', 'audit-assistant']];
+const PAIRS: [string, string][] = [
+  ['alice', 'claude-code'],
+  ['bob', 'support-assistant'],
+  ['frank', 'ops-agent'],
+  ['carol', 'audit-assistant'],
+];
 
 describe(`kill -9 of the HTTP server under load (${TRIALS} trials)`, () => {
   it('every answered call is in the audit log; verify passes or reports only a torn final line, which reopening repairs', async () => {
@@ -33,7 +38,14 @@ describe(`kill -9 of the HTTP server under load (${TRIALS} trials)`, () => {
           // The reason is unique per call and is recorded verbatim: it ties an answer to its record.
           const reason = `trial ${trial} client ${c} call ${i}`;
           try {
-            const result = await client.callTool({ name: i % 2 ? 'fetch' : 'search', arguments: i % 2 ? { id: 'eng-docs/on-call-guide.md', reason } : { query: 'INC-2041 root cause', k: 3, reason } }, undefined, { timeout: 5_000 });
+            const result = await client.callTool(
+              {
+                name: i % 2 ? 'fetch' : 'search',
+                arguments: i % 2 ? { id: 'eng-docs/on-call-guide.md', reason } : { query: 'INC-2041 root cause', k: 3, reason },
+              },
+              undefined,
+              { timeout: 5_000 },
+            );
             // (A call cut off by the kill fails fast instead of waiting out the SDK's 60 s default.)
             if (result.content) answered.push(reason);
           } catch {
@@ -52,7 +64,12 @@ describe(`kill -9 of the HTTP server under load (${TRIALS} trials)`, () => {
       const [chain] = await verifyAudit(config.auditDir);
       expect(chain!.ok || chain!.problem?.what.startsWith('torn final line'), `trial ${trial}: ${JSON.stringify(chain!.problem)}`).toBe(true);
       const text = readFileSync(path.join(config.auditDir, 'local.jsonl'), 'utf8');
-      const recorded = new Set(text.split('\n').slice(0, -1).map((line) => (JSON.parse(line) as { reason?: string }).reason));
+      const recorded = new Set(
+        text
+          .split('\n')
+          .slice(0, -1)
+          .map((line) => (JSON.parse(line) as { reason?: string }).reason),
+      );
       const missing = answered.filter((reason) => !recorded.has(reason));
       expect(missing, `trial ${trial}: answered without a durable record`).toEqual([]);
       // Reopening (as the next server start does) repairs a torn tail; the chain then verifies.

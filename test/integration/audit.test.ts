@@ -10,7 +10,14 @@ import { verifyAudit } from '../../src/audit/verify.js';
 import { REPO } from '../helpers/world.js';
 
 const dir = () => mkdtempSync(path.join(tmpdir(), 'clearance-audit-'));
-const admin = (i: number, detail: Record<string, unknown> = {}): AuditEvent => ({ kind: 'admin', actor: 'tester', actor_auth: 'test', action: 'test.event', target: `t${i}`, detail });
+const admin = (i: number, detail: Record<string, unknown> = {}): AuditEvent => ({
+  kind: 'admin',
+  actor: 'tester',
+  actor_auth: 'test',
+  action: 'test.event',
+  target: `t${i}`,
+  detail,
+});
 
 async function filled(n: number): Promise<{ auditDir: string; file: string }> {
   const auditDir = dir();
@@ -44,7 +51,9 @@ describe('audit log', () => {
     expect((await verifyAudit(flip.auditDir))[0]!.problem).toMatchObject({ line: 5, seq: 5, what: expect.stringMatching(/altered/) });
 
     const del = await filled(10);
-    const kept = readFileSync(del.file, 'utf8').split('\n').filter((_, i) => i !== 6);
+    const kept = readFileSync(del.file, 'utf8')
+      .split('\n')
+      .filter((_, i) => i !== 6);
     writeFileSync(del.file, kept.join('\n'));
     expect((await verifyAudit(del.auditDir))[0]!.problem).toMatchObject({ line: 7, what: expect.stringMatching(/removed or altered/) });
 
@@ -95,10 +104,16 @@ describe('audit log', () => {
 
   it('purge removes expired records and leaves a checkpoint that keeps the chain verifiable', async () => {
     const { auditDir, file } = await filled(20);
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const cutoff = new Date(Date.parse(lines[11].ts) + 1);
     await purgeAudit(auditDir, new Date(Math.max(cutoff.getTime(), Date.parse(lines[11].ts))));
-    const after = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const after = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(after[0].kind).toBe('checkpoint');
     expect((await verifyAudit(auditDir))[0]!.ok).toBe(true);
     const log = AuditLog.open({ auditDir, replicaId: 'r1' });
@@ -112,7 +127,10 @@ describe('audit log', () => {
     mkdirSync(auditDir, { recursive: true });
     // The writer runs the built code (npm test builds first) in its own process.
     const script = path.join(auditDir, 'writer.mjs');
-    writeFileSync(script, `import { AuditLog } from '${path.join(REPO, 'dist/src/audit/log.js')}';\nconst log = AuditLog.open({ auditDir: '${auditDir}', replicaId: 'r1' });\nfor (let i = 0; ; i++) { await log.append({ kind: 'admin', actor: 'w', actor_auth: 't', action: 'loop', target: String(i), detail: { pad: 'x'.repeat(500) } }); if (i === 20) process.stdout.write('ready\\n'); }\n`);
+    writeFileSync(
+      script,
+      `import { AuditLog } from '${path.join(REPO, 'dist/src/audit/log.js')}';\nconst log = AuditLog.open({ auditDir: '${auditDir}', replicaId: 'r1' });\nfor (let i = 0; ; i++) { await log.append({ kind: 'admin', actor: 'w', actor_auth: 't', action: 'loop', target: String(i), detail: { pad: 'x'.repeat(500) } }); if (i === 20) process.stdout.write('ready\\n'); }\n`,
+    );
     const writer = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       writer.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());

@@ -84,8 +84,13 @@ describe('auditor views over the real record', () => {
     const alice = await connectAgent(runtime, 'alice', 'claude-code');
     const req = await alice.call('request_access', { class: 'telemetry', reason: 'short look at alerts' });
     const id = (req.structuredContent as { request_id: string }).request_id;
-    await runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 2, (row) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has('frank'));
-    const telemetry = async () => ((await alice.call('search', { query: 'INC-2041 alert', k: 50, mode: 'vector' })).structuredContent as { results: { data_class: string }[] }).results.filter((r) => r.data_class === 'telemetry').length;
+    await runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 2, (row) =>
+      runtime.app.policy().approversFor(row.target_kind, row.target_id).has('frank'),
+    );
+    const telemetry = async () =>
+      (
+        (await alice.call('search', { query: 'INC-2041 alert', k: 50, mode: 'vector' })).structuredContent as { results: { data_class: string }[] }
+      ).results.filter((r) => r.data_class === 'telemetry').length;
     expect(await telemetry()).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 2_100));
     expect(await telemetry()).toBe(0);

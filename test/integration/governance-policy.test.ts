@@ -6,10 +6,18 @@ import { connectAgent, sampleRuntime, tempWorld, type SearchResults } from '../h
 describe('approval gates on a single source (policy/approvals.csv: source:<id>)', () => {
   it('hides a gated source until its approver approves it for this task; nobody else can approve', async () => {
     const config = tempWorld();
-    appendFileSync(path.join(config.policyDir, 'approvals.csv'), '\np, group:engineering, source:postmortems, read_with_approval, allow\np, user:carol, source:postmortems, approve, allow\n');
+    appendFileSync(
+      path.join(config.policyDir, 'approvals.csv'),
+      '\np, group:engineering, source:postmortems, read_with_approval, allow\np, user:carol, source:postmortems, approve, allow\n',
+    );
     const runtime = await sampleRuntime(config);
     const alice = await connectAgent(runtime, 'alice', 'claude-code');
-    const docs = async () => new Set(((await alice.call('search', { query: 'INC-2041 postmortem', k: 50, mode: 'vector' })).structuredContent as unknown as SearchResults).results.map((r) => r.citation.source));
+    const docs = async () =>
+      new Set(
+        ((await alice.call('search', { query: 'INC-2041 postmortem', k: 50, mode: 'vector' })).structuredContent as unknown as SearchResults).results.map(
+          (r) => r.citation.source,
+        ),
+      );
     expect((await docs()).has('postmortems')).toBe(false);
     expect((await docs()).has('eng-docs')).toBe(true);
     const listed = (await alice.call('list_sources', {})).structuredContent as { sources: { source: string; needs_approval: boolean }[] };
@@ -18,7 +26,8 @@ describe('approval gates on a single source (policy/approvals.csv: source:<id>)'
 
     const req = await alice.call('request_access', { source: 'postmortems', reason: 'need the root cause' });
     const id = (req.structuredContent as { request_id: string }).request_id;
-    const may = (human: string) => (row: { target_kind: 'class' | 'source'; target_id: string }) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has(human);
+    const may = (human: string) => (row: { target_kind: 'class' | 'source'; target_id: string }) =>
+      runtime.app.policy().approversFor(row.target_kind, row.target_id).has(human);
     await expect(runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 600, may('frank'))).rejects.toThrow(/not an approver/);
     await runtime.app.governance.approve(id, { human: 'carol', auth: 'test' }, 600, may('carol'));
     expect((await docs()).has('postmortems')).toBe(true);
@@ -39,10 +48,14 @@ describe('check_release through the MCP tool', () => {
     const runtime = await sampleRuntime(config);
     const carol = await connectAgent(runtime, 'carol', 'audit-assistant');
     const req = await carol.call('request_access', { class: 'customer', reason: 'review affected merchants' });
-    await runtime.app.governance.approve((req.structuredContent as { request_id: string }).request_id, { human: 'bob', auth: 'test' }, 600, (row) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has('bob'));
-    const hits = (await carol.call('search', { query: 'Fjordline asks whether their account was breached', k: 3 })).structuredContent as unknown as SearchResults;
+    await runtime.app.governance.approve((req.structuredContent as { request_id: string }).request_id, { human: 'bob', auth: 'test' }, 600, (row) =>
+      runtime.app.policy().approversFor(row.target_kind, row.target_id).has('bob'),
+    );
+    const hits = (await carol.call('search', { query: 'Fjordline asks whether their account was breached', k: 3 }))
+      .structuredContent as unknown as SearchResults;
     const ticket = hits.results.find((r) => r.data_class === 'customer')!;
-    const verdict = (await carol.call('check_release', { destination_class: 'public', draft: `Public update: ${ticket.text.slice(0, 240)}` })).structuredContent as { allowed: boolean; blocking_classes: string[]; quoted: { doc_id: string }[] };
+    const verdict = (await carol.call('check_release', { destination_class: 'public', draft: `Public update: ${ticket.text.slice(0, 240)}` }))
+      .structuredContent as { allowed: boolean; blocking_classes: string[]; quoted: { doc_id: string }[] };
     expect(verdict.allowed).toBe(false);
     expect(verdict.blocking_classes).toContain('customer');
     expect(verdict.quoted[0]?.doc_id).toBe(ticket.citation.doc_id);

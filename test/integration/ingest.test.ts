@@ -20,7 +20,14 @@ async function ingest(config: Config, sources?: string[]) {
   const policy = await PolicyEngine.load(config.policyDir);
   const store = await Store.open(config);
   try {
-    return await ingestAll({ corporaDir: config.corporaDir, store, embedder, knownClasses: new Set(policy.classes.map((c) => c.id)), directory: policy, sources });
+    return await ingestAll({
+      corporaDir: config.corporaDir,
+      store,
+      embedder,
+      knownClasses: new Set(policy.classes.map((c) => c.id)),
+      directory: policy,
+      sources,
+    });
   } finally {
     store.close();
   }
@@ -75,7 +82,13 @@ describe('labelled ingest', () => {
     expect(await rows(config, "doc_id = 'eng-docs/logging-guidelines.md'")).toHaveLength(0);
 
     // Narrow the source ACL: labels change, vectors are kept, nothing is embedded.
-    writeFileSync(manifest(config, 'eng-docs'), readFileSync(manifest(config, 'eng-docs'), 'utf8').replace('read_acl: [group:engineering, group:sre, group:security]', 'read_acl: [group:engineering, group:sre]'));
+    writeFileSync(
+      manifest(config, 'eng-docs'),
+      readFileSync(manifest(config, 'eng-docs'), 'utf8').replace(
+        'read_acl: [group:engineering, group:sre, group:security]',
+        'read_acl: [group:engineering, group:sre]',
+      ),
+    );
     const vectorBefore = Array.from((await rows(config, "doc_id = 'eng-docs/checkout-architecture.md'"))[0]!.vector as Float32Array);
     const relabel = await ingest(config);
     expect(reportOf(relabel, 'eng-docs')).toMatchObject({ embedded: 0, relabelled: 3 });
@@ -126,7 +139,10 @@ describe('labelled ingest', () => {
     writeFileSync(path.join(config.home, '..', 'outside.md'), '# Outside\nsecret from outside the corpus\n');
     symlinkSync(path.join(config.home, '..', 'outside.md'), path.join(dir, 'link.md'));
     mkdirSync(path.join(config.corporaDir, 'customer-tickets'), { recursive: true });
-    writeFileSync(path.join(config.corporaDir, 'customer-tickets/more.jsonl'), '{"id":"T-1","title":"a","text":"x"}\n{"id":"T-1","title":"dup","text":"y"}\nnot json\n{"id":"T-2","text":""}\n{"id":"T-3","text":"z","read_acl":["*"]}\n');
+    writeFileSync(
+      path.join(config.corporaDir, 'customer-tickets/more.jsonl'),
+      '{"id":"T-1","title":"a","text":"x"}\n{"id":"T-1","title":"dup","text":"y"}\nnot json\n{"id":"T-2","text":""}\n{"id":"T-3","text":"z","read_acl":["*"]}\n',
+    );
     const report = await ingest(config);
     const skips = [...reportOf(report, 'runbooks').skipped, ...reportOf(report, 'customer-tickets').skipped].map((s) => `${s.path}: ${s.reason}`).join('\n');
     expect(skips).toMatch(/widen\.md: .*would widen access/);

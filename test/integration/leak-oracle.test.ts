@@ -29,8 +29,14 @@ const queryArb = fc.record({
 type Query = Asker & { vector: number[]; k: number };
 
 const cosine = (a: number[], b: number[]) => {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
   return dot / (Math.sqrt(na * nb) || 1);
 };
 
@@ -53,17 +59,66 @@ async function materialise(world: World) {
   const table = await store.chunks();
   await table.add(
     chunks.map((c, i) => ({
-      chunk_id: c.id, source: S[c.source]!, doc_id: c.doc, doc_path: c.doc, title: c.doc, heading: '', doc_version: 'v1', ordinal: Number(c.id.split('c')[1]), span_start: 0, span_end: 1,
-      text: `CANARY-${c.id}`, chunk_hash: `h${i}`, data_class: world.sources[c.source]!.cls, owner: 'user:h0', acl_source: world.sources[c.source]!.acl, acl_doc: c.acl, doc_updated_at: now, ingested_at: now, vector: c.vector,
+      chunk_id: c.id,
+      source: S[c.source]!,
+      doc_id: c.doc,
+      doc_path: c.doc,
+      title: c.doc,
+      heading: '',
+      doc_version: 'v1',
+      ordinal: Number(c.id.split('c')[1]),
+      span_start: 0,
+      span_end: 1,
+      text: `CANARY-${c.id}`,
+      chunk_hash: `h${i}`,
+      data_class: world.sources[c.source]!.cls,
+      owner: 'user:h0',
+      acl_source: world.sources[c.source]!.acl,
+      acl_doc: c.acl,
+      doc_updated_at: now,
+      ingested_at: now,
+      vector: c.vector,
     })),
   );
-  await (await store.sources()).add(S.map((s, i) => ({ source: s, title: s, data_class: world.sources[i]!.cls, owner: 'user:h0', acl_source: world.sources[i]!.acl, max_age_days: 3650, review_by: null, manifest_hash: 'x', doc_count: 1, chunk_count: 1, last_ingest_at: now })));
+  await (
+    await store.sources()
+  ).add(
+    S.map((s, i) => ({
+      source: s,
+      title: s,
+      data_class: world.sources[i]!.cls,
+      owner: 'user:h0',
+      acl_source: world.sources[i]!.acl,
+      max_age_days: 3650,
+      review_by: null,
+      manifest_hash: 'x',
+      doc_count: 1,
+      chunk_count: 1,
+      last_ingest_at: now,
+    })),
+  );
   return { policy, store, chunks };
 }
 
 function identityOf(q: Query): { identity: RequestIdentity; approvals: Approval[] } {
-  const identity: RequestIdentity = { human: q.human, agent: q.agent, taskId: 'task-1', purpose: 'oracle', runId: 'run-1', transport: 'test', scope: { classes: q.scopeClasses, sources: q.scopeSources }, grantExpiresAt: new Date(Date.now() + 60_000).toISOString() };
-  const approvals = q.approvals.map((a, i) => ({ id: `ap${i}`, taskId: a.sameTask ? 'task-1' : 'task-2', human: q.human === 'nobody' ? 'h0' : q.human, target: { kind: 'class' as const, id: a.cls }, approver: 'h4', expiresAt: new Date(Date.now() + (a.expired ? -60_000 : 60_000)).toISOString() }));
+  const identity: RequestIdentity = {
+    human: q.human,
+    agent: q.agent,
+    taskId: 'task-1',
+    purpose: 'oracle',
+    runId: 'run-1',
+    transport: 'test',
+    scope: { classes: q.scopeClasses, sources: q.scopeSources },
+    grantExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+  };
+  const approvals = q.approvals.map((a, i) => ({
+    id: `ap${i}`,
+    taskId: a.sameTask ? 'task-1' : 'task-2',
+    human: q.human === 'nobody' ? 'h0' : q.human,
+    target: { kind: 'class' as const, id: a.cls },
+    approver: 'h4',
+    expiresAt: new Date(Date.now() + (a.expired ? -60_000 : 60_000)).toISOString(),
+  }));
   return { identity, approvals };
 }
 
@@ -84,7 +139,10 @@ describe(`no chunk beyond human ∩ agent ∩ task ∩ approvals (${WORLDS} worl
             const permitted = chunks.filter((c) => oraclePermits(world, q, c));
             const permittedIds = new Set(permitted.map((c) => c.id));
             for (const hit of result.passages) expect(permittedIds.has(hit.result_id), `leak: ${hit.result_id} to ${q.human}/${q.agent}`).toBe(true);
-            const expected = permitted.map((c) => ({ id: c.id, s: cosine(c.vector, q.vector) })).sort((a, b) => b.s - a.s).slice(0, q.k);
+            const expected = permitted
+              .map((c) => ({ id: c.id, s: cosine(c.vector, q.vector) }))
+              .sort((a, b) => b.s - a.s)
+              .slice(0, q.k);
             // Exact top-k among permitted (ties within float noise may swap order, so compare scores).
             expect(result.passages.length).toBe(expected.length);
             result.passages.forEach((hit, i) => expect(hit.provenance.score).toBeCloseTo(expected[i]!.s, 4));

@@ -14,7 +14,11 @@ afterAll(async () => runtime.close());
 async function reach(agent: Agent): Promise<{ classes: Set<string>; docs: Set<string>; texts: string }> {
   const r = await agent.call('search', { query: 'INC-2041 incident', k: 50, mode: 'vector' });
   const { results } = r.structuredContent as unknown as SearchResults;
-  return { classes: new Set(results.map((x) => x.data_class)), docs: new Set(results.map((x) => x.citation.doc_id)), texts: results.map((x) => x.text).join('\n') };
+  return {
+    classes: new Set(results.map((x) => x.data_class)),
+    docs: new Set(results.map((x) => x.citation.doc_id)),
+    texts: results.map((x) => x.text).join('\n'),
+  };
 }
 
 async function reachOf(human: string, agentId: string) {
@@ -29,7 +33,9 @@ async function reachOf(human: string, agentId: string) {
 async function approve(agent: Agent, cls: string, approver: string) {
   const req = await agent.call('request_access', { class: cls, reason: `need ${cls} for this task` });
   const id = (req.structuredContent as { request_id: string }).request_id;
-  await runtime.app.governance.approve(id, { human: approver, auth: 'test' }, 3600, (row) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has(approver));
+  await runtime.app.governance.approve(id, { human: approver, auth: 'test' }, 3600, (row) =>
+    runtime.app.policy().approversFor(row.target_kind, row.target_id).has(approver),
+  );
   return id;
 }
 
@@ -62,7 +68,11 @@ describe('SCENARIO.md: what must hold', () => {
     const req = await frank.call('request_access', { class: 'security', reason: 'curious' });
     const id = (req.structuredContent as { request_id: string }).request_id;
     await expect(runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 60, () => true)).rejects.toThrow(/own request/);
-    await expect(runtime.app.governance.approve(id, { human: 'dan', auth: 'test' }, 60, (row) => runtime.app.policy().approversFor(row.target_kind, row.target_id).has('dan'))).rejects.toThrow(/not an approver/);
+    await expect(
+      runtime.app.governance.approve(id, { human: 'dan', auth: 'test' }, 60, (row) =>
+        runtime.app.policy().approversFor(row.target_kind, row.target_id).has('dan'),
+      ),
+    ).rejects.toThrow(/not an approver/);
     await frank.close();
   });
 
@@ -180,7 +190,10 @@ describe('tools and the method allowlist per agent', () => {
     const alice = await connectAgent(runtime, 'alice', 'claude-code');
     const a = await alice.call('request_access', { source: 'security-reviews', reason: 'need the review' });
     const b = await alice.call('request_access', { source: 'no-such-source', reason: 'need the review' });
-    const shape = (r: typeof a) => JSON.stringify(r).replace(/apr_[0-9a-f]+/g, 'ID').replace(/run_[0-9a-f-]+/g, 'RUN');
+    const shape = (r: typeof a) =>
+      JSON.stringify(r)
+        .replace(/apr_[0-9a-f]+/g, 'ID')
+        .replace(/run_[0-9a-f-]+/g, 'RUN');
     expect(shape(a)).toBe(shape(b));
     await alice.close();
   });
@@ -196,7 +209,10 @@ describe('tools and the method allowlist per agent', () => {
     const info = (await alice.call('session_info', {})).structuredContent as { received: { classes: string[] } };
     expect(info.received.classes).toEqual(['internal', 'public']);
     // business readers (dan) cannot read internal: refused.
-    expect((await alice.call('check_release', { destination_class: 'business' })).structuredContent).toMatchObject({ allowed: false, blocking_classes: ['internal'] });
+    expect((await alice.call('check_release', { destination_class: 'business' })).structuredContent).toMatchObject({
+      allowed: false,
+      blocking_classes: ['internal'],
+    });
     await alice.close();
 
     // No sample agent has both customer and check_release, so the quote check runs on the release rule
@@ -206,7 +222,12 @@ describe('tools and the method allowlist per agent', () => {
     const ticket = hits.results.find((r) => r.data_class === 'customer')!;
     await bob.close();
     const received = [{ data_class: 'customer', source: ticket.citation.source, doc_id: ticket.citation.doc_id, chunk_hash: 'h', text: ticket.text }];
-    const verdict = checkRelease({ received, destinationClass: 'public', draft: `Update for everyone: ${ticket.text.slice(0, 200)}`, readers: runtime.app.policy() });
+    const verdict = checkRelease({
+      received,
+      destinationClass: 'public',
+      draft: `Update for everyone: ${ticket.text.slice(0, 200)}`,
+      readers: runtime.app.policy(),
+    });
     expect(verdict.allowed).toBe(false);
     expect(verdict.quoted[0]?.doc_id).toBe(ticket.citation.doc_id);
   });

@@ -36,7 +36,10 @@ describe('loadConfig', () => {
   });
 
   it('keeps object-store URIs and the hub model id as they are', () => {
-    const config = loadConfig({ cwd: fresh(), env: { CLEARANCE_STORE_URI: 's3://bucket/prefix', CLEARANCE_MODEL_DIR: HUB_MODEL_ID, CLEARANCE_STORAGE_ENDPOINT: 'http://127.0.0.1:9000' } });
+    const config = loadConfig({
+      cwd: fresh(),
+      env: { CLEARANCE_STORE_URI: 's3://bucket/prefix', CLEARANCE_MODEL_DIR: HUB_MODEL_ID, CLEARANCE_STORAGE_ENDPOINT: 'http://127.0.0.1:9000' },
+    });
     expect(config.storeUri).toBe('s3://bucket/prefix');
     expect(config.modelDir).toBe(HUB_MODEL_ID);
     expect(config.storageOptions).toEqual({ endpoint: 'http://127.0.0.1:9000' });

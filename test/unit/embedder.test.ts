@@ -7,11 +7,7 @@ const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum
 describe('Embedder (real all-MiniLM-L6-v2 from the local model directory)', () => {
   it('reproduces the published sentence-transformers similarity and is batch-independent in fp32', async () => {
     const embedder = await Embedder.load(defaultModelDir(process.cwd()), 'fp32');
-    const [eat, bread, baby] = await embedder.embed([
-      'A man is eating food.',
-      'A man is eating a piece of bread.',
-      'The girl is carrying a baby.',
-    ]);
+    const [eat, bread, baby] = await embedder.embed(['A man is eating food.', 'A man is eating a piece of bread.', 'The girl is carrying a baby.']);
     expect(eat).toHaveLength(384);
     expect(cosine(eat!, eat!)).toBeCloseTo(1, 5);
     expect(cosine(eat!, bread!)).toBeCloseTo(0.7553, 3);

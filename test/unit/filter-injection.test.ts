@@ -27,22 +27,58 @@ function authority(values: Partial<ReadScope>): ReadScope {
 
 describe('the permission filter cannot be injected', () => {
   it('escapes every value so hostile principals, classes and sources match only themselves in a real LanceDB table', async () => {
-    const store = await Store.open({ storeUri: path.join(mkdtempSync(path.join(tmpdir(), 'clearance-inj-')), 'store'), storageOptions: {}, readConsistencySeconds: 0 });
+    const store = await Store.open({
+      storeUri: path.join(mkdtempSync(path.join(tmpdir(), 'clearance-inj-')), 'store'),
+      storageOptions: {},
+      readConsistencySeconds: 0,
+    });
     const table = await store.chunks();
     const now = new Date().toISOString();
     const row = (id: string, cls: string, source: string, acl: string[]) => ({
-      chunk_id: id, source, doc_id: `${source}/${id}`, doc_path: id, title: id, heading: '', doc_version: 'v', ordinal: 0, span_start: 0, span_end: 1, text: `secret ${id}`, chunk_hash: id,
-      data_class: cls, owner: 'user:o', acl_source: acl, acl_doc: acl, doc_updated_at: now, ingested_at: now, vector: Array(384).fill(0.01),
+      chunk_id: id,
+      source,
+      doc_id: `${source}/${id}`,
+      doc_path: id,
+      title: id,
+      heading: '',
+      doc_version: 'v',
+      ordinal: 0,
+      span_start: 0,
+      span_end: 1,
+      text: `secret ${id}`,
+      chunk_hash: id,
+      data_class: cls,
+      owner: 'user:o',
+      acl_source: acl,
+      acl_doc: acl,
+      doc_updated_at: now,
+      ingested_at: now,
+      vector: Array(384).fill(0.01),
     });
-    await table.add([row('secret', 'security', 'vault', ['group:security']), row('public', 'public', 'docs', ['*']), ...HOSTILE.map((h, i) => row(`hostile${i}`, h, h, [h]))]);
+    await table.add([
+      row('secret', 'security', 'vault', ['group:security']),
+      row('public', 'public', 'docs', ['*']),
+      ...HOSTILE.map((h, i) => row(`hostile${i}`, h, h, [h])),
+    ]);
     for (const [i, hostile] of HOSTILE.entries()) {
       // The hostile value stands in every position at once: principal, class and source.
       const auth = authority({ principals: [hostile], classes: [{ id: hostile }], sources: [hostile] });
       const rows = await table.rows(permissionFilter(auth)!, { select: ['chunk_id'] });
-      expect(rows.map((r) => r.chunk_id), hostile).toEqual([`hostile${i}`]);
+      expect(
+        rows.map((r) => r.chunk_id),
+        hostile,
+      ).toEqual([`hostile${i}`]);
       // Every predicate helper treats the hostile value as one literal too.
-      for (const where of [chunkWhere.eq('doc_id', `${hostile}/hostile${i}`), chunkWhere.in('source', [hostile]), chunkWhere.hasAny('acl_doc', [hostile]), chunkWhere.and(chunkWhere.eq('data_class', hostile), chunkWhere.notIn('source', ['docs']))]) {
-        expect((await table.rows(where, { select: ['chunk_id'] })).map((r) => r.chunk_id), `${hostile}: ${where}`).toEqual([`hostile${i}`]);
+      for (const where of [
+        chunkWhere.eq('doc_id', `${hostile}/hostile${i}`),
+        chunkWhere.in('source', [hostile]),
+        chunkWhere.hasAny('acl_doc', [hostile]),
+        chunkWhere.and(chunkWhere.eq('data_class', hostile), chunkWhere.notIn('source', ['docs'])),
+      ]) {
+        expect(
+          (await table.rows(where, { select: ['chunk_id'] })).map((r) => r.chunk_id),
+          `${hostile}: ${where}`,
+        ).toEqual([`hostile${i}`]);
       }
     }
     expect((await table.rows(chunkWhere.in('source', []), { select: ['chunk_id'] })).length, 'an empty IN list matches nothing').toBe(0);
@@ -51,12 +87,16 @@ describe('the permission filter cannot be injected', () => {
 
   it('round-trips any string without control characters as one literal, and refuses control characters', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s)), (s) => {
-        const literal = sqlString(s);
-        expect(literal.startsWith("'") && literal.endsWith("'")).toBe(true);
-        // Inside the quotes, every quote is doubled: the literal cannot end early.
-        expect(literal.slice(1, -1).replaceAll("''", '')).not.toContain("'");
-      }),
+      fc.property(
+        // eslint-disable-next-line no-control-regex -- the property excludes control characters
+        fc.string({ unit: 'grapheme' }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s)),
+        (s) => {
+          const literal = sqlString(s);
+          expect(literal.startsWith("'") && literal.endsWith("'")).toBe(true);
+          // Inside the quotes, every quote is doubled: the literal cannot end early.
+          expect(literal.slice(1, -1).replaceAll("''", '')).not.toContain("'");
+        },
+      ),
     );
     expect(() => sqlString('a\u0000b')).toThrow(UnsafeLiteralError);
     expect(() => sqlString('line\nbreak')).toThrow(UnsafeLiteralError);

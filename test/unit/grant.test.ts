@@ -43,7 +43,13 @@ describe('task grants', () => {
     await expect(verifier.verify(await sign((j) => ok(j).setNotBefore('1h')))).rejects.toThrow(/nbf/);
     const foreign = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     await expect(verifier.verify(await sign(ok, foreign.privateKey))).rejects.toThrow(/signature/);
-    const none = new UnsecuredJWT(claims).setIssuer(config.issuer).setAudience(config.resource).setSubject('alice').setJti('j').setExpirationTime('10m').encode();
+    const none = new UnsecuredJWT(claims)
+      .setIssuer(config.issuer)
+      .setAudience(config.resource)
+      .setSubject('alice')
+      .setJti('j')
+      .setExpirationTime('10m')
+      .encode();
     await expect(verifier.verify(none)).rejects.toThrow(/algorithm|token/);
     const hs = await sign(ok, new TextEncoder().encode(JSON.stringify(key.publicJwk)) as never, 'HS256');
     await expect(verifier.verify(hs)).rejects.toThrow(/algorithm/);
@@ -58,7 +64,14 @@ describe('task grants', () => {
 
   it('requires the task claims', async () => {
     const { key, verifier } = await setup();
-    const token = await new SignJWT({ azp: 'claude-code' }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(config.issuer).setAudience(config.resource).setSubject('alice').setJti('j').setExpirationTime('10m').sign(key.privateKey);
+    const token = await new SignJWT({ azp: 'claude-code' })
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setIssuer(config.issuer)
+      .setAudience(config.resource)
+      .setSubject('alice')
+      .setJti('j')
+      .setExpirationTime('10m')
+      .sign(key.privateKey);
     await expect(verifier.verify(token)).rejects.toThrow(/task grant claims/);
   });
 

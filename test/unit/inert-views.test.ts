@@ -49,7 +49,35 @@ const HAND_PICKED = [
 /** Arbitrary strings, biased towards the characters that matter, with any code point in between. */
 const hostileString = fc.oneof(
   fc.constantFrom(...HAND_PICKED),
-  fc.string({ unit: fc.oneof(fc.constantFrom('\n', '\r', '\t', '\u001b', '[', '\u0007', '\u2028', '\u2029', '\u202e', '\u0085', '|', '#', '`', '<', '>', '*', '_', '\\', '-', ' ', '&'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 40 }),
+  fc.string({
+    unit: fc.oneof(
+      fc.constantFrom(
+        '\n',
+        '\r',
+        '\t',
+        '\u001b',
+        '[',
+        '\u0007',
+        '\u2028',
+        '\u2029',
+        '\u202e',
+        '\u0085',
+        '|',
+        '#',
+        '`',
+        '<',
+        '>',
+        '*',
+        '_',
+        '\\',
+        '-',
+        ' ',
+        '&',
+      ),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    ),
+    maxLength: 40,
+  }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
 );
@@ -78,7 +106,7 @@ function unescapedMarkdown(text: string): string | null {
 
 const headings = (markdown: string) => markdown.split('\n').filter((l) => l.startsWith('#'));
 
-describe('inert views: agent- and document-supplied text cannot change a view\'s structure', () => {
+describe("inert views: agent- and document-supplied text cannot change a view's structure", () => {
   it('inertLine: one line, no control, escape or bidi character, and idempotent', () => {
     fc.assert(
       fc.property(hostileString, (text) => {
@@ -125,7 +153,13 @@ describe('inert views: agent- and document-supplied text cannot change a view\'s
   });
 
   it('formatPacket: same lines, the same sections in the same order, every value one inert list item', () => {
-    const expected = ['# Review packet: run run_0001', ...PACKET_FIELDS.map((f) => `## ${f}${['Commands run', 'Files changed'].includes(f) ? ' (reported)' : ['Tests passed', 'Tests failed or skipped'].includes(f) ? ' (not observed)' : ''}`)];
+    const expected = [
+      '# Review packet: run run_0001',
+      ...PACKET_FIELDS.map(
+        (f) =>
+          `## ${f}${['Commands run', 'Files changed'].includes(f) ? ' (reported)' : ['Tests passed', 'Tests failed or skipped'].includes(f) ? ' (not observed)' : ''}`,
+      ),
+    ];
     expect(headings(packetText(EVERYWHERE(MARKER)))).toEqual(expected);
     fc.assert(
       fc.property(hostileString, placement, (text, place) => {
@@ -145,7 +179,7 @@ describe('inert views: agent- and document-supplied text cannot change a view\'s
     );
   });
 
-  it('printTable: a cell with a newline, CR or ESC keeps the table\'s line count and columns', () => {
+  it("printTable: a cell with a newline, CR or ESC keeps the table's line count and columns", () => {
     fc.assert(
       fc.property(fc.array(hostileString, { minLength: 1, maxLength: 5 }), (texts) => {
         const rows = texts.map((t, i) => ({ id: `req_${i}`, status: 'pending', reason: t, decided_by: null }));

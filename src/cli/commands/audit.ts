@@ -25,7 +25,8 @@ async function withAuditStore<T>(command: Command, fn: (auditDir: string, store:
 
 async function runTrace(command: Command, runId: string) {
   const trace = await withAuditStore(command, async (auditDir, store) => traceRun(await readAuditRecords(auditDir, store), runId));
-  if (!trace) throw new Error(`no records for run "${runId}" in ${configFrom(command).auditDir} or the store; run ids are printed by session_info and in the audit log`);
+  if (!trace)
+    throw new Error(`no records for run "${runId}" in ${configFrom(command).auditDir} or the store; run ids are printed by session_info and in the audit log`);
   return trace;
 }
 
@@ -58,20 +59,38 @@ export function registerAudit(program: Command): void {
       const runs = await withAuditStore(command, async (auditDir, store) => whoRead(await readAuditRecords(auditDir, store), target));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
       if (runs.length === 0) return void process.stdout.write(`no run received ${target}\n`);
-      printTable(runs.map((r) => ({ run: r.runId, task: r.taskId, human: r.human, agent: r.agent, first_at: r.firstAt, documents: r.docs.map((d) => `${d.docId}@${d.docVersion.slice(0, 8)} (${d.dataClass})`).join('; ') })));
+      printTable(
+        runs.map((r) => ({
+          run: r.runId,
+          task: r.taskId,
+          human: r.human,
+          agent: r.agent,
+          first_at: r.firstAt,
+          documents: r.docs.map((d) => `${d.docId}@${d.docVersion.slice(0, 8)} (${d.dataClass})`).join('; '),
+        })),
+      );
     });
 
   const audit = program.command('audit').description('the audit log itself');
   audit
     .command('verify')
-    .description('check every replica\'s hash chain; report the first broken, missing or torn record')
+    .description("check every replica's hash chain; report the first broken, missing or torn record")
     .option('--json', 'JSON output')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
       const results = await withAuditStore(command, (auditDir, store) => verifyAudit(auditDir, store));
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       else if (results.length === 0) process.stdout.write(`no audit records in ${config.auditDir} or the store\n`);
-      else printTable(results.map((r) => ({ replica: r.replica, read_from: r.file, records: r.records, status: r.ok ? 'ok' : 'BROKEN', problem: r.problem ? `line ${r.problem.line}${r.problem.seq ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.what}` : '' })));
+      else
+        printTable(
+          results.map((r) => ({
+            replica: r.replica,
+            read_from: r.file,
+            records: r.records,
+            status: r.ok ? 'ok' : 'BROKEN',
+            problem: r.problem ? `line ${r.problem.line}${r.problem.seq ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.what}` : '',
+          })),
+        );
       if (results.some((r) => !r.ok)) process.exitCode = 3;
     });
   audit
@@ -83,7 +102,12 @@ export function registerAudit(program: Command): void {
       const cutoff = new Date(Date.now() - parseDurationMs(opts.olderThan, '--older-than'));
       const results = await withApp(config, async (app) => {
         const purged = await purgeAudit(config.auditDir, cutoff, app.store);
-        await auditAdmin(app, { action: 'audit.purge', target: config.auditDir, actor: osActor(), detail: { older_than: opts.olderThan, cutoff: cutoff.toISOString(), removed: purged.reduce((n, r) => n + r.removed, 0) } });
+        await auditAdmin(app, {
+          action: 'audit.purge',
+          target: config.auditDir,
+          actor: osActor(),
+          detail: { older_than: opts.olderThan, cutoff: cutoff.toISOString(), removed: purged.reduce((n, r) => n + r.removed, 0) },
+        });
         return purged;
       });
       printTable(results.map((r) => ({ file: r.file, removed: r.removed, kept: r.kept })));

@@ -70,7 +70,19 @@ function registerApprovals(program: Command): void {
       await withApp(configFrom(command), async (app) => {
         const rows = await app.governance.listApprovals(opts.status);
         if (opts.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        printTable(rows.map((r) => ({ id: r.id, status: r.status, task: r.task_id, human: r.human, agent: r.agent, target: `${r.target_kind}:${r.target_id}`, reason: r.reason.slice(0, 50), decided_by: r.decided_by, expires: r.expires_at })));
+        printTable(
+          rows.map((r) => ({
+            id: r.id,
+            status: r.status,
+            task: r.task_id,
+            human: r.human,
+            agent: r.agent,
+            target: `${r.target_kind}:${r.target_id}`,
+            reason: r.reason.slice(0, 50),
+            decided_by: r.decided_by,
+            expires: r.expires_at,
+          })),
+        );
       });
     });
   approvals

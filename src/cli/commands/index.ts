@@ -8,4 +8,12 @@ import { registerServe } from './serve.js';
 import { registerTask } from './task.js';
 
 /** Every CLI subcommand registers itself here; one file per command (group) in this folder. */
-export const commands: Array<(program: Command) => void> = [registerIngest, registerTask, registerServe, registerGovernance, registerAudit, registerInspect, registerPolicy];
+export const commands: Array<(program: Command) => void> = [
+  registerIngest,
+  registerTask,
+  registerServe,
+  registerGovernance,
+  registerAudit,
+  registerInspect,
+  registerPolicy,
+];

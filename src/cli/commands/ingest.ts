@@ -10,9 +10,15 @@ import { printTable } from '../output.js';
 
 function progressReporter(): { onProgress(p: IngestProgress): void; stop(): void } {
   if (!process.stderr.isTTY) {
-    return { onProgress: (p) => p.docsDone === p.docsTotal && process.stderr.write(`  ${p.source}: embedded ${p.docsDone} documents, ${p.chunksDone} chunks\n`), stop() {} };
+    return {
+      onProgress: (p) => p.docsDone === p.docsTotal && process.stderr.write(`  ${p.source}: embedded ${p.docsDone} documents, ${p.chunksDone} chunks\n`),
+      stop() {},
+    };
   }
-  const bar = new SingleBar({ format: '  {source} [{bar}] {value}/{total} docs | {chunks} chunks', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: '  {source} [{bar}] {value}/{total} docs | {chunks} chunks', hideCursor: true, stream: process.stderr },
+    Presets.shades_classic,
+  );
   let current = '';
   return {
     onProgress(p) {
@@ -39,9 +45,21 @@ export function registerIngest(program: Command): void {
       const leaseWaitMs = opts.wait ? parseDurationMs(opts.wait, '--wait') : 0;
       const report = await withApp(configFrom(command), async (app) => {
         const progress = progressReporter();
-        const result = await ingestCorpora(app, { sources: opts.source, dryRun: opts.dryRun, onProgress: progress.onProgress, leaseWaitMs }).finally(() => progress.stop());
+        const result = await ingestCorpora(app, { sources: opts.source, dryRun: opts.dryRun, onProgress: progress.onProgress, leaseWaitMs }).finally(() =>
+          progress.stop(),
+        );
         if (!result.dryRun) {
-          await auditAdmin(app, { action: 'ingest', target: opts.source?.join(',') ?? 'all', actor: osActor(), detail: { docsEmbedded: result.docsEmbedded, chunksWritten: result.chunksWritten, tableVersion: result.tableVersion, policyVersion: app.policy().version } });
+          await auditAdmin(app, {
+            action: 'ingest',
+            target: opts.source?.join(',') ?? 'all',
+            actor: osActor(),
+            detail: {
+              docsEmbedded: result.docsEmbedded,
+              chunksWritten: result.chunksWritten,
+              tableVersion: result.tableVersion,
+              policyVersion: app.policy().version,
+            },
+          });
         }
         return result;
       });
@@ -52,12 +70,27 @@ export function registerIngest(program: Command): void {
 }
 
 function printReport(report: IngestReport): void {
-  printTable(report.sources.map((s) => ({ source: s.source, class: s.dataClass ?? '-', docs: s.docs, embedded: s.embedded, relabelled: s.relabelled, deleted: s.deleted, chunks: s.chunks, skipped: s.skipped.length, status: s.error ? 'ERROR' : 'ok' })));
+  printTable(
+    report.sources.map((s) => ({
+      source: s.source,
+      class: s.dataClass ?? '-',
+      docs: s.docs,
+      embedded: s.embedded,
+      relabelled: s.relabelled,
+      deleted: s.deleted,
+      chunks: s.chunks,
+      skipped: s.skipped.length,
+      status: s.error ? 'ERROR' : 'ok',
+    })),
+  );
   for (const s of report.sources) {
     if (s.error) process.stderr.write(`\n${s.source}: ${s.error}\n`);
     for (const skip of s.skipped) process.stderr.write(`  skipped ${s.source}/${skip.path}: ${skip.reason}\n`);
   }
-  const rate = report.seconds > 0 ? ` (${(report.docsEmbedded / report.seconds).toFixed(1)} docs/s, ${(report.chunksWritten / report.seconds).toFixed(1)} chunks/s)` : '';
-  process.stdout.write(`\n${report.dryRun ? 'dry run: would embed' : 'embedded'} ${report.docsEmbedded} documents, wrote ${report.chunksWritten} chunks in ${report.seconds.toFixed(1)} s${rate}; table version ${report.tableVersion}\n`);
+  const rate =
+    report.seconds > 0 ? ` (${(report.docsEmbedded / report.seconds).toFixed(1)} docs/s, ${(report.chunksWritten / report.seconds).toFixed(1)} chunks/s)` : '';
+  process.stdout.write(
+    `\n${report.dryRun ? 'dry run: would embed' : 'embedded'} ${report.docsEmbedded} documents, wrote ${report.chunksWritten} chunks in ${report.seconds.toFixed(1)} s${rate}; table version ${report.tableVersion}\n`,
+  );
   if (report.removedSources.length) process.stdout.write(`removed sources: ${report.removedSources.join(', ')}\n`);
 }

@@ -7,7 +7,13 @@ import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
 import { plain } from '../../views/inert.js';
 
-const list = (value: string | undefined) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : undefined);
+const list = (value: string | undefined) =>
+  value
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : undefined;
 
 export function registerInspect(program: Command): void {
   program
@@ -27,7 +33,9 @@ export function registerInspect(program: Command): void {
       if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       if (result.passages.length === 0) process.stdout.write('no permitted results\n');
       for (const [i, p] of result.passages.entries()) {
-        process.stdout.write(plain`[${i + 1}] ${p.title} (${p.provenance.data_class}, ${p.provenance.doc_id}, score ${(p.provenance.score ?? 0).toFixed(3)}, allowed by ${p.provenance.rule})\n    ${p.text.replace(/\s+/g, ' ').slice(0, 160)}…\n`);
+        process.stdout.write(
+          plain`[${i + 1}] ${p.title} (${p.provenance.data_class}, ${p.provenance.doc_id}, score ${(p.provenance.score ?? 0).toFixed(3)}, allowed by ${p.provenance.rule})\n    ${p.text.replace(/\s+/g, ' ').slice(0, 160)}…\n`,
+        );
       }
     });
 
@@ -38,7 +46,18 @@ export function registerInspect(program: Command): void {
     .action(async (opts: { json?: boolean }, command: Command) => {
       const sources = [...(await withApp(configFrom(command), (app) => app.sources.all())).values()];
       if (opts.json) return void process.stdout.write(`${JSON.stringify(sources, null, 2)}\n`);
-      printTable(sources.map((s) => ({ source: s.source, class: s.data_class, owner: s.owner, docs: s.doc_count, chunks: s.chunk_count, last_ingest: s.last_ingest_at.slice(0, 19), freshness: describeFreshness(s), stale: sourceIsStale(s) ? 'STALE' : '' })));
+      printTable(
+        sources.map((s) => ({
+          source: s.source,
+          class: s.data_class,
+          owner: s.owner,
+          docs: s.doc_count,
+          chunks: s.chunk_count,
+          last_ingest: s.last_ingest_at.slice(0, 19),
+          freshness: describeFreshness(s),
+          stale: sourceIsStale(s) ? 'STALE' : '',
+        })),
+      );
       const stale = sources.filter((s) => sourceIsStale(s));
       if (stale.length) process.stderr.write(`warning: ${stale.map((s) => s.source).join(', ')} past its review date\n`);
     });

@@ -16,7 +16,9 @@ export function registerPolicy(program: Command): void {
     .action(async (_opts: unknown, command: Command) => {
       const config = configFrom(command);
       const policy = await PolicyEngine.load(config.policyDir);
-      process.stdout.write(`policy ${config.policyDir} is valid (version ${policy.version}): ${policy.knownHumans().length} humans, ${policy.knownAgents().length} agents, ${policy.classes.length} classes\n`);
+      process.stdout.write(
+        `policy ${config.policyDir} is valid (version ${policy.version}): ${policy.knownHumans().length} humans, ${policy.knownAgents().length} agents, ${policy.classes.length} classes\n`,
+      );
     });
   policyCmd
     .command('explain')

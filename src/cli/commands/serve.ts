@@ -36,7 +36,9 @@ export function registerServe(program: Command): void {
       const server = await listen(http.app, config.httpHost, config.httpPort);
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.httpPort;
-      process.stderr.write(`clearance: serving MCP on http://${config.httpHost}:${port}${mcpPath(config.resource)} (resource ${config.resource}); audit log ${runtime.auditLog.file}\n`);
+      process.stderr.write(
+        `clearance: serving MCP on http://${config.httpHost}:${port}${mcpPath(config.resource)} (resource ${config.resource}); audit log ${runtime.auditLog.file}\n`,
+      );
       const stop = async (signal: string) => {
         await http.closeAll(`server stopped (${signal})`);
         server.close();

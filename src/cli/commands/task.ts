@@ -8,11 +8,19 @@ import { MethodSchema, TaskScopeSchema, type TaskScope } from '../../identity/id
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
 
-const list = (value: string | undefined) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : undefined);
+const list = (value: string | undefined) =>
+  value
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : undefined;
 
 export function clientSnippets(config: Config, token: string, name = 'clearance'): string {
   const url = `http://${config.httpHost}:${config.httpPort}${new URL(config.resource).pathname}`;
-  const desktop = { mcpServers: { [name]: { command: 'npx', args: ['clearance', 'serve', '--stdio'], env: { CLEARANCE_TASK_TOKEN: token, CLEARANCE_HOME: config.home } } } };
+  const desktop = {
+    mcpServers: { [name]: { command: 'npx', args: ['clearance', 'serve', '--stdio'], env: { CLEARANCE_TASK_TOKEN: token, CLEARANCE_HOME: config.home } } },
+  };
   return [
     'Claude Code (stdio):',
     `  claude mcp add ${name} --env CLEARANCE_TASK_TOKEN=${token} --env CLEARANCE_HOME=${config.home} -- npx clearance serve --stdio`,
@@ -26,7 +34,11 @@ export function clientSnippets(config: Config, token: string, name = 'clearance'
 }
 
 function scopeFrom(opts: { sources?: string; classes?: string; methods?: string }): TaskScope {
-  const parsed = TaskScopeSchema.safeParse({ sources: list(opts.sources), classes: list(opts.classes), methods: list(opts.methods)?.map((m) => MethodSchema.parse(m)) });
+  const parsed = TaskScopeSchema.safeParse({
+    sources: list(opts.sources),
+    classes: list(opts.classes),
+    methods: list(opts.methods)?.map((m) => MethodSchema.parse(m)),
+  });
   if (!parsed.success) throw new Error(`task scope: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as TaskScope;
 }
@@ -44,13 +56,27 @@ export function registerTask(program: Command): void {
     .option('--methods <names>', 'comma-separated MCP methods (narrows)')
     .option('--ttl <duration>', 'lifetime, e.g. 90m, 8h, 2d', '8h')
     .option('--token-only', 'print only the token (for scripts)')
-    .action(async (opts: { owner: string; agent: string; purpose: string; sources?: string; classes?: string; methods?: string; ttl: string; tokenOnly?: boolean }, command: Command) => {
-      const config = configFrom(command);
-      const request = { human: opts.owner, agent: opts.agent, purpose: opts.purpose, scope: scopeFrom(opts), ttlSeconds: parseTtlSeconds(opts.ttl), actor: osActor() };
-      const { token, grant } = await withApp(config, (app) => startTask(app, request));
-      if (opts.tokenOnly) return void process.stdout.write(`${token}\n`);
-      process.stdout.write(`task ${grant.taskId} for ${grant.human} via ${grant.agent}, until ${grant.expiresAt.toISOString()}\n\nCLEARANCE_TASK_TOKEN=${token}\n\n${clientSnippets(config, token)}\n`);
-    });
+    .action(
+      async (
+        opts: { owner: string; agent: string; purpose: string; sources?: string; classes?: string; methods?: string; ttl: string; tokenOnly?: boolean },
+        command: Command,
+      ) => {
+        const config = configFrom(command);
+        const request = {
+          human: opts.owner,
+          agent: opts.agent,
+          purpose: opts.purpose,
+          scope: scopeFrom(opts),
+          ttlSeconds: parseTtlSeconds(opts.ttl),
+          actor: osActor(),
+        };
+        const { token, grant } = await withApp(config, (app) => startTask(app, request));
+        if (opts.tokenOnly) return void process.stdout.write(`${token}\n`);
+        process.stdout.write(
+          `task ${grant.taskId} for ${grant.human} via ${grant.agent}, until ${grant.expiresAt.toISOString()}\n\nCLEARANCE_TASK_TOKEN=${token}\n\n${clientSnippets(config, token)}\n`,
+        );
+      },
+    );
   task
     .command('list')
     .description('issued task grants (tokens are never stored)')
@@ -59,7 +85,17 @@ export function registerTask(program: Command): void {
       const tasks = await withApp(configFrom(command), (app) => app.governance.listTasks());
       if (opts.json) return void process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
       const now = Date.now();
-      printTable(tasks.map((t) => ({ task: t.task_id, human: t.human, agent: t.agent, purpose: t.purpose.slice(0, 40), scope: t.scope, expires: t.expires_at, status: t.revoked_at ? `revoked by ${t.revoked_by}` : Date.parse(t.expires_at) < now ? 'expired' : 'active' })));
+      printTable(
+        tasks.map((t) => ({
+          task: t.task_id,
+          human: t.human,
+          agent: t.agent,
+          purpose: t.purpose.slice(0, 40),
+          scope: t.scope,
+          expires: t.expires_at,
+          status: t.revoked_at ? `revoked by ${t.revoked_by}` : Date.parse(t.expires_at) < now ? 'expired' : 'active',
+        })),
+      );
     });
   task
     .command('revoke <task-id>')

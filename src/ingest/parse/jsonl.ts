@@ -3,7 +3,10 @@ import { PrincipalSchema } from '../../labels/ids.js';
 import type { CorpusManifest } from '../manifest.js';
 import type { ParsedDoc, Skip } from '../document.js';
 
-const RecordIdSchema = z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'record ids use letters, digits, "_", ".", ":" or "-"'));
+const RecordIdSchema = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'record ids use letters, digits, "_", ".", ":" or "-"'));
 
 /** One document per line; field names come from the manifest. Bad lines are skips naming the line. */
 export function parseJsonl(raw: string, sourceId: string, relPath: string, fields: NonNullable<CorpusManifest['jsonl']>): { docs: ParsedDoc[]; skips: Skip[] } {
@@ -24,7 +27,8 @@ export function parseJsonl(raw: string, sourceId: string, relPath: string, field
     const id = RecordIdSchema.safeParse(record[fields.id_field]);
     if (!id.success) return skips.push({ path: where, reason: `field "${fields.id_field}" (the id) is missing or invalid` });
     const text = record[fields.text_field];
-    if (typeof text !== 'string' || text.trim() === '') return skips.push({ path: where, reason: `field "${fields.text_field}" (the text) is missing or empty` });
+    if (typeof text !== 'string' || text.trim() === '')
+      return skips.push({ path: where, reason: `field "${fields.text_field}" (the text) is missing or empty` });
     if (seen.has(id.data)) return skips.push({ path: where, reason: `duplicate id "${id.data}" (the first one is kept)` });
     seen.add(id.data);
     let readAcl: string[] | undefined;

@@ -7,7 +7,10 @@ import type { ParsedDoc } from '../document.js';
 const FrontMatterSchema = z
   .object({
     title: z.string().min(1).optional(),
-    updated: z.union([z.string(), z.date()]).transform((v) => (v instanceof Date ? v.toISOString() : v)).optional(),
+    updated: z
+      .union([z.string(), z.date()])
+      .transform((v) => (v instanceof Date ? v.toISOString() : v))
+      .optional(),
     read_acl: z.array(PrincipalSchema).min(1).optional(),
     data_class: IdSchema.optional(),
   })

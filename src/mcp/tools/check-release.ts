@@ -31,7 +31,14 @@ export const checkReleaseTool = defineTool({
   async handler({ destination_class, draft }, { request, run, core }) {
     if (!request.policy.classInfo(destination_class)) {
       return {
-        structured: { allowed: false, reason: `unknown destination class "${destination_class}"`, destination_class, received_classes: [...run.classes].sort(), blocking_classes: [], quoted: [] },
+        structured: {
+          allowed: false,
+          reason: `unknown destination class "${destination_class}"`,
+          destination_class,
+          received_classes: [...run.classes].sort(),
+          blocking_classes: [],
+          quoted: [],
+        },
         text: `Unknown destination class "${destination_class}". Use one of the data classes listed by list_sources.`,
         isError: true,
       };

@@ -20,7 +20,7 @@ export const requestAccessTool = defineTool({
   name: 'request_access',
   title: 'Ask a human for access',
   description:
-    'Ask for a source or data class outside this task\'s current reach. Creates a pending request for a named approver; nothing becomes readable until a human approves it for this task.',
+    "Ask for a source or data class outside this task's current reach. Creates a pending request for a named approver; nothing becomes readable until a human approves it for this task.",
   inputSchema: input,
   outputSchema: output,
   readOnly: false,

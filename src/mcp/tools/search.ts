@@ -49,7 +49,8 @@ export const searchTool = defineTool({
       timings: answer.timings,
       // Asking to narrow to classes or sources outside the task is pressure on the boundary (the
       // answer is simply narrowed; the record says what was asked for).
-      boundaryPressure: answer.outside.length > 0 ? { kind: 'out_of_scope' as const, detail: `search narrowed to ${answer.outside.join(', ')}, outside this task` } : undefined,
+      boundaryPressure:
+        answer.outside.length > 0 ? { kind: 'out_of_scope' as const, detail: `search narrowed to ${answer.outside.join(', ')}, outside this task` } : undefined,
     };
   },
 });
