@@ -82,14 +82,31 @@ describe('auditor views over the real record', () => {
   });
 
   it('an approval expires: the gated class disappears again for that task', async () => {
-    const alice = await connectAgent(runtime, 'alice', 'claude-code');
-    const req = await alice.call('request_access', { class: 'telemetry', reason: 'short look at alerts' });
-    const id = (req.structuredContent as { request_id: string }).request_id;
-    await runtime.governance.approve(id, { human: 'frank', auth: 'test' }, 2, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('frank'));
-    const telemetry = async () => ((await alice.call('search', { query: 'INC-2041 alert', k: 50, mode: 'vector' })).structuredContent as { results: { data_class: string }[] }).results.filter((r) => r.data_class === 'telemetry').length;
-    expect(await telemetry()).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 2_100));
-    expect(await telemetry()).toBe(0);
-    await alice.close();
+    // Time is the governance clock (liveApprovals' `now`), not a sleep: a busy machine cannot make
+    // the approval expire early (before the first check) or late.
+    const realLiveApprovals = runtime.core.liveApprovals;
+    let clock = Date.now();
+    runtime.core.liveApprovals = (identity) => runtime.governance.liveApprovals(identity.taskId, identity.human, clock);
+    try {
+      const alice = await connectAgent(runtime, 'alice', 'claude-code');
+      const req = await alice.call('request_access', { class: 'telemetry', reason: 'short look at alerts' });
+      const id = (req.structuredContent as { request_id: string }).request_id;
+      const approved = await runtime.governance.approve(id, { human: 'frank', auth: 'test' }, 120, (row) => runtime.policy.approversFor(row.target_kind, row.target_id).has('frank'));
+      const expiresAt = Date.parse(approved.expires_at!);
+      const telemetry = async () => ((await alice.call('search', { query: 'INC-2041 alert', k: 50, mode: 'vector' })).structuredContent as { results: { data_class: string }[] }).results.filter((r) => r.data_class === 'telemetry').length;
+      clock = Date.now();
+      expect(await telemetry()).toBeGreaterThan(0);
+      clock = expiresAt - 1;
+      expect(await telemetry(), 'one millisecond before expiry').toBeGreaterThan(0);
+      expect(await runtime.governance.liveApprovals(alice.grant.taskId, 'alice', expiresAt - 1)).toHaveLength(1);
+      clock = expiresAt;
+      expect(await telemetry(), 'at expiry').toBe(0);
+      expect(await runtime.governance.liveApprovals(alice.grant.taskId, 'alice', expiresAt)).toEqual([]);
+      clock = expiresAt + 60_000;
+      expect(await telemetry(), 'after expiry').toBe(0);
+      await alice.close();
+    } finally {
+      runtime.core.liveApprovals = realLiveApprovals;
+    }
   });
 });
