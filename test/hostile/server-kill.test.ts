@@ -28,17 +28,20 @@ describe(`kill -9 of the HTTP server under load (${TRIALS} trials)`, () => {
           const { token } = await grantFor(config, human, agent);
           const client = new Client({ name: `kill-${c}`, version: '1' });
           await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
-          return { client, c };
+          // ops-agent's workflow has no fetch: such clients call search only (a refused tool is not a kill).
+          const canFetch = (await client.listTools()).tools.some((t) => t.name === 'fetch');
+          return { client, c, canFetch };
         }),
       );
-      const load = clients.map(async ({ client, c }) => {
+      const load = clients.map(async ({ client, c, canFetch }) => {
         for (let i = 0; !stop; i++) {
           // The reason is unique per call and is recorded verbatim: it ties an answer to its record.
           const reason = `trial ${trial} client ${c} call ${i}`;
           try {
             // A call cut off by the kill fails at once (the connection is reset); the timeout is only a
             // safety net, generous so that a busy machine's slow answers are not mistaken for the kill.
-            const result = await client.callTool({ name: i % 2 ? 'fetch' : 'search', arguments: i % 2 ? { id: 'eng-docs/on-call-guide.md', reason } : { query: 'INC-2041 root cause', k: 3, reason } }, undefined, { timeout: 60_000 });
+            const fetch = canFetch && i % 2 === 1;
+            const result = await client.callTool({ name: fetch ? 'fetch' : 'search', arguments: fetch ? { id: 'eng-docs/on-call-guide.md', reason } : { query: 'INC-2041 root cause', k: 3, reason } }, undefined, { timeout: 60_000 });
             if (result.content) answered.push(reason);
           } catch (err) {
             if (!killed) earlyErrors.push(`${reason}: ${(err as Error).message}`);
