@@ -26,7 +26,7 @@ export async function openServer(config: Config, options: { replicaId?: string }
   const app = await openApp(config);
   const embedder = await app.embedder();
   await assertStoreModel(app.store, embedder, { claim: false });
-  const watcher = new KillSwitchWatcher(app.governance);
+  const watcher = new KillSwitchWatcher(app.governance, config.governanceTimeoutSeconds * 1000);
   await watcher.start();
   const auditLog = AuditLog.open({ auditDir: config.auditDir, replicaId: options.replicaId ?? config.replicaId });
   const shipper = await AuditShipper.start(app.store, auditLog, config.auditShipSeconds * 1000);
@@ -35,7 +35,7 @@ export async function openServer(config: Config, options: { replicaId?: string }
   const gate = new Gate({
     policy: app.policy,
     liveApprovals: (identity) => app.governance.liveApprovals(identity.taskId, identity.human),
-    killedFor: (identity) => watcher.killedFor(identity),
+    killedFor: (identity) => watcher.check(identity),
   });
 
   async function admit(grant: TaskGrant): Promise<void> {

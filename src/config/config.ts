@@ -34,6 +34,8 @@ export const ConfigSchema = z
     externalIssuers: z.array(z.object({ issuer: z.string().min(1), jwksUri: z.url(), scopeClaim: z.string().default('clearance') })).default([]),
     redactQueries: z.boolean().default(false),
     auditShipSeconds: z.number().min(0).max(3600).default(5),
+    /** How long a call may wait for the kill-switch state to be read before it is refused (fail closed). */
+    governanceTimeoutSeconds: z.number().min(0.05).max(600).default(10),
     replicaId: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" only')
@@ -65,11 +67,12 @@ export const ENV_KEYS = {
   CLEARANCE_REDACT_QUERIES: 'redactQueries',
   CLEARANCE_REPLICA_ID: 'replicaId',
   CLEARANCE_AUDIT_SHIP_SECONDS: 'auditShipSeconds',
+  CLEARANCE_GOVERNANCE_TIMEOUT_SECONDS: 'governanceTimeoutSeconds',
   CLEARANCE_LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof Config>;
 
 const PATH_KEYS = ['home', 'storeUri', 'policyDir', 'corporaDir', 'auditDir', 'keysDir', 'modelDir'] as const;
-const NUMBER_KEYS = new Set<keyof Config>(['httpPort', 'readConsistencySeconds', 'auditShipSeconds']);
+const NUMBER_KEYS = new Set<keyof Config>(['httpPort', 'readConsistencySeconds', 'auditShipSeconds', 'governanceTimeoutSeconds']);
 const BOOLEAN_KEYS = new Set<keyof Config>(['redactQueries']);
 
 export class ConfigError extends Error {

@@ -19,15 +19,15 @@ export interface GateDeps {
   /** The policy version in force now (a new version is a new engine). */
   policy(): PolicyEngine;
   liveApprovals(identity: RequestIdentity): Promise<Approval[]>;
-  /** Synchronous and cheap: checked when a call starts and again before its answer leaves. */
-  killedFor(identity: RequestIdentity): KillVerdict | null;
+  /** Checked when a call starts and again before its answer leaves, from state no older than the call (near enough). */
+  killedFor(identity: RequestIdentity): Promise<KillVerdict | null>;
 }
 
 /** The one authorisation gate: every security decision of a request starts here. */
 export class Gate {
   constructor(private readonly deps: GateDeps) {}
 
-  killedFor(identity: RequestIdentity): KillVerdict | null {
+  killedFor(identity: RequestIdentity): Promise<KillVerdict | null> {
     return this.deps.killedFor(identity);
   }
 

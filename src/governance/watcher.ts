@@ -3,7 +3,7 @@ import type { Governance } from './governance.js';
 import type { SwitchRow } from './tables.js';
 
 export const POLL_MS = 200;
-/** Past this without a successful read, every call is refused: an unknown switch state fails closed. */
+/** A call is decided from a read that started at most this long before it; older state is refreshed first. */
 export const STALE_AFTER_MS = 1_000;
 
 export interface KillVerdict {
@@ -27,17 +27,24 @@ export function switchMatches(s: Pick<SwitchRow, 'scope' | 'value'>, identity: R
 }
 
 /**
- * Keeps a fresh copy of the kill switches and revoked tasks for one server process, so that checking a
- * call (at its start and again before its answer leaves) is synchronous and cheap.
+ * Keeps a fresh copy of the kill switches and revoked tasks for one server process. A call is
+ * decided from a read that started at most STALE_AFTER_MS before the call did: when the copy is
+ * older (a busy machine, a slow store), the call waits for a new read, up to `failClosedAfterMs`,
+ * and is refused if none arrives (an unknown switch state fails closed).
  */
 export class KillSwitchWatcher {
   private switches: SwitchRow[] = [];
   private revoked = new Set<string>();
+  /** When the last successful read started: its state includes every commit before that moment. */
   private lastRead = 0;
+  private inFlight: { started: number; done: Promise<void> } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
 
-  constructor(private readonly governance: Governance) {}
+  constructor(
+    private readonly governance: Governance,
+    private readonly failClosedAfterMs = 10_000,
+  ) {}
 
   async start(): Promise<void> {
     await this.refresh();
@@ -54,18 +61,42 @@ export class KillSwitchWatcher {
     this.timer = null;
   }
 
-  async refresh(): Promise<void> {
-    try {
-      const [switches, revoked] = await Promise.all([this.governance.activeSwitches(), this.governance.revokedTasks()]);
-      this.switches = switches;
-      this.revoked = revoked;
-      this.lastRead = Date.now();
-      this.lastError = null;
-    } catch (err) {
-      this.lastError = (err as Error).message;
-    }
+  /** One read at a time; a caller that needs a read started after `notBefore` gets a new one. */
+  refresh(notBefore = 0): Promise<void> {
+    if (this.inFlight && this.inFlight.started >= notBefore) return this.inFlight.done;
+    const started = Date.now();
+    const done = (async () => {
+      try {
+        const [switches, revoked] = await Promise.all([this.governance.activeSwitches(), this.governance.revokedTasks()]);
+        this.switches = switches;
+        this.revoked = revoked;
+        this.lastRead = Math.max(this.lastRead, started);
+        this.lastError = null;
+      } catch (err) {
+        this.lastError = (err as Error).message;
+      }
+    })();
+    const current = { started, done };
+    this.inFlight = current;
+    void done.finally(() => {
+      if (this.inFlight === current) this.inFlight = null;
+    });
+    return done;
   }
 
+  /** The verdict for a call starting now, from state at most STALE_AFTER_MS older than the call. */
+  async check(identity: RequestIdentity): Promise<KillVerdict | null> {
+    const asked = Date.now();
+    if (asked - this.lastRead <= STALE_AFTER_MS) return this.killedFor(identity, asked);
+    const deadline = asked + this.failClosedAfterMs;
+    while (asked - this.lastRead > STALE_AFTER_MS && Date.now() < deadline) {
+      const wait = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
+      await Promise.race([this.refresh(asked - STALE_AFTER_MS), wait]);
+    }
+    return this.killedFor(identity, asked);
+  }
+
+  /** The verdict from the state held now; `now` is when the call asked. */
   killedFor(identity: RequestIdentity, now = Date.now()): KillVerdict | null {
     if (now - this.lastRead > STALE_AFTER_MS) {
       return {

@@ -78,7 +78,7 @@ export async function callTool(session: Session, name: string, rawArgs: unknown)
 async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
   const { identity, gate, run, core } = session;
   if (Date.parse(identity.grantExpiresAt) <= Date.now()) throw new Refusal(grantExpired(), { decision: 'denied', denial: 'grant_expired' });
-  const killed = gate.killedFor(identity);
+  const killed = await gate.killedFor(identity);
   if (killed) throw new Refusal(stoppedByKillSwitch(killed.reason), { decision: 'killed', denial: 'killed', error: `switch ${killed.id}` });
   const ctx = await gate.enter(identity).catch((err: unknown) => {
     throw new Refusal(internalFailure(), { decision: 'error', denial: 'internal_error', error: safeMessage(err) });
@@ -118,7 +118,7 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
   if (!contract.success)
     throw failed(new Error(`output does not match ${tool.name}'s outputSchema: ${contract.error.issues[0]?.message ?? ''}`), result.withheld);
 
-  const killedDuring = gate.killedFor(identity);
+  const killedDuring = await gate.killedFor(identity);
   if (killedDuring) {
     throw new Refusal(stoppedByKillSwitch(killedDuring.reason), {
       decision: 'killed',

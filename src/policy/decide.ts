@@ -17,6 +17,8 @@ export interface ChunkDecision {
   rule?: RuleLocation;
 }
 
+const isPrincipalList = (value: unknown): boolean => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string');
+
 /** `file:line` of a deciding rule, as the audit record and citations name it. */
 export function ruleRef(rule: RuleLocation | undefined): string {
   return rule ? `${rule.file.split('/').pop()}:${rule.line}` : 'policy';
@@ -48,9 +50,9 @@ function decideLabels(engine: PolicyEngine, authority: Authority, source: string
  * store filter that produced the candidate. Missing or unknown labels deny.
  */
 export function decideChunk(engine: PolicyEngine, authority: Authority, labels: ChunkLabels): ChunkDecision {
-  if (!labels.source || !labels.data_class || labels.acl_source.length === 0 || labels.acl_doc.length === 0 || !engine.classInfo(labels.data_class)) {
-    return { allowed: false, deniedBy: 'labels' };
-  }
+  // Rows are parsed at the store boundary; this guard still refuses anything malformed (defence in depth).
+  const wellFormed = typeof labels.source === 'string' && labels.source !== '' && typeof labels.data_class === 'string' && isPrincipalList(labels.acl_source) && isPrincipalList(labels.acl_doc);
+  if (!wellFormed || !engine.classInfo(labels.data_class)) return { allowed: false, deniedBy: 'labels' };
   return decideLabels(engine, authority, labels.source, labels.data_class, [labels.acl_source, labels.acl_doc]);
 }
 

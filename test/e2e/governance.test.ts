@@ -7,6 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { CLI, cliEnv, runCli, startHttpServer } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
 
 let config: Config;
@@ -28,18 +29,16 @@ async function httpClient(url: string, bearer: string): Promise<Client> {
 
 const search = (client: Client) => client.callTool({ name: 'search', arguments: { query: 'INC-2041 checkout latency', k: 3, reason: 'steady stream' } });
 
-/** Calls in a loop until one is refused; resolves with that error. */
-async function untilRefused(client: Client): Promise<Error> {
-  for (let i = 0; i < 2_000; i++) {
-    try {
-      await search(client);
-    } catch (err) {
-      return err as Error;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('never refused');
-}
+/** Calls in a loop until one is refused; resolves with that error (the time limit is only a safety net). */
+const untilRefused = (client: Client): Promise<Error> =>
+  waitFor(
+    () =>
+      search(client).then(
+        () => undefined,
+        (err: unknown) => err as Error,
+      ),
+    { intervalMs: 20, timeoutMs: 180_000, what: 'a refused call' },
+  );
 
 describe('kill switch across processes and transports', () => {
   it('a CLI kill stops an HTTP server process and a stdio server process under a steady stream of calls; revive restores', async () => {
@@ -71,15 +70,16 @@ describe('kill switch across processes and transports', () => {
     expect(runCli(config, ['status']).stdout).toMatch(/human\s+frank/);
 
     expect(runCli(config, ['revive', '--human', 'frank']).status).toBe(0);
-    let restored = false;
-    for (let i = 0; i < 200 && !restored; i++) {
-      restored = await search(viaHttp).then(
-        () => true,
-        () => false,
-      );
-      if (!restored) await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(restored).toBe(true);
+    expect(
+      await waitFor(
+        () =>
+          search(viaHttp).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 180_000, what: 'calls to be answered again after revive' },
+      ),
+    ).toBe(true);
     await Promise.all([viaHttp.close(), stdio.close(), gina.close()]);
 
     // Refusals are audited.
@@ -89,7 +89,7 @@ describe('kill switch across processes and transports', () => {
       .map((l) => JSON.parse(l));
     expect(records.some((r) => r.decision === 'killed' && r.human === 'frank')).toBe(true);
     expect(runCli(config, ['audit', 'verify']).status).toBe(0);
-  });
+  }, 600_000);
 
   it('task revoke stops the task; approvals need an authenticated, allowed approver and are scoped to one task', async () => {
     const http = await startHttpServer(config, {}, ['--replica-id', 'r2']);
@@ -135,5 +135,5 @@ describe('kill switch across processes and transports', () => {
     const packet = runCli(config, ['packet', runId]).stdout;
     expect(packet).toMatch(/## Boundary pressure\n- .*request_access via request_access: class telemetry/);
     expect(packet).toMatch(/## Human approval\n- .*approval\.approve .* by frank \(approver-credential/);
-  });
+  }, 600_000);
 });

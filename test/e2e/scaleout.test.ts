@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 import { startLocalS3, type LocalS3 } from '../../scripts/s3-local.js';
 import { CLI, cliEnv, runCli, startHttpServer } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
 
 /**
@@ -53,15 +54,9 @@ const ids = async (client: Client, query: string) => {
   return (result.structuredContent as SearchResults).results.map((r) => `${r.result_id} ${r.text.includes('cobalt heron') ? 'NEW' : ''}`);
 };
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Polls until the probe yields a value; the time limit is only a safety net for a busy machine. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> =>
+  waitFor(probe, { what, timeoutMs, intervalMs: 250 }) as Promise<T>;
 
 describe('two replicas over one S3-compatible store', () => {
   it('same answers from both; a re-ingest reaches both; a CLI kill stops both; audit verify covers both chains from the store', async () => {
@@ -136,7 +131,7 @@ describe('two replicas over one S3-compatible store', () => {
     expect(chains.some((c) => c.replica.endsWith('-cli') && c.ok)).toBe(true);
     const whoRead = cli(['who-read', 'runbooks', '--json'], auditor);
     expect(JSON.parse(whoRead.stdout).length).toBeGreaterThanOrEqual(2);
-  }, 240_000);
+  }, 600_000);
 
   it('a second ingest while one runs is refused, naming the holder; the store stays consistent', async () => {
     // Revise every Markdown document so the first ingest runs long enough to be caught holding the lease.
@@ -169,5 +164,5 @@ describe('two replicas over one S3-compatible store', () => {
     expect(JSON.parse(again.stdout).docsEmbedded).toBe(0);
     const sources = JSON.parse(cli(['sources', '--json']).stdout) as { source: string; chunk_count: number }[];
     expect(sources.length).toBeGreaterThan(0);
-  }, 240_000);
+  }, 600_000);
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { CLI, cliEnv, runCli } from '../helpers/cli.js';
+import { pause, randomInt } from '../helpers/wait.js';
 import { tempWorld } from '../helpers/world.js';
 
 const TRIALS = Number(process.env.FAULT_TRIALS ?? 20);
@@ -29,28 +30,50 @@ describe(`kill -9 during ingest at random points (${TRIALS} trials)`, () => {
         }
       }
     };
-    // Calibrate: how long an uninterrupted re-ingest of the revised documents takes on this machine.
+    // Each ingest prints one stderr line per revised source, after committing it. A kill point is "after
+    // line k, plus part of the time the next line took in a calibration run": the line count, not the
+    // clock, guarantees that the kill lands before the run ends (the last source is always still to
+    // come), while the extra delay spreads kills over start-up, model load, parsing, embedding and commits.
+    const runIngest = (onLine: (count: number) => void) => {
+      const child = spawn(process.execPath, [CLI, 'ingest'], { env: cliEnv(config), stdio: ['ignore', 'ignore', 'pipe'] });
+      let lines = 0;
+      let partial = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        const parts = (partial + d.toString()).split('\n');
+        partial = parts.pop()!;
+        for (const line of parts) if (/: embedded \d+ documents/.test(line)) onLine(++lines);
+      });
+      // Listen from the start: the child may exit before the kill.
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+      return { child, exited };
+    };
     revise('calibration');
     const started = Date.now();
-    expect(runCli(config, ['ingest']).status).toBe(0);
-    const fullRunMs = Date.now() - started;
+    const lineAt: number[] = [0];
+    const calibration = runIngest(() => lineAt.push(Date.now() - started));
+    expect((await calibration.exited).code).toBe(0);
+    const sourceLines = lineAt.length - 1;
+    expect(sourceLines, 'one progress line per revised source').toBe(SOURCES.length);
+    const gapAfter = (k: number) => lineAt[k + 1]! - lineAt[k]!;
 
     let killedMidRun = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       revise(String(trial));
-      const child = spawn(process.execPath, [CLI, 'ingest'], { env: cliEnv(config), stdio: 'ignore' });
-      // Listen from the start: a fast ingest may finish before the kill.
-      const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
-      // Anywhere in the run: start-up, model load, parsing, embedding, commits.
-      const delay = Math.floor(fullRunMs * (0.1 + Math.random() * 0.85));
-
-      await new Promise((r) => setTimeout(r, delay));
+      const afterLine = randomInt(0, sourceLines - 1);
+      const extraMs = Math.floor(Math.random() * 0.5 * gapAfter(afterLine));
+      const delay = `${extraMs} ms after line ${afterLine}`;
+      let reached!: () => void;
+      const lineReached = new Promise<void>((r) => (reached = r));
+      const { child, exited } = runIngest((count) => count === afterLine && reached());
+      if (afterLine === 0) reached();
+      await Promise.race([lineReached, exited]);
+      await pause(extraMs);
       child.kill('SIGKILL');
-      if ((await exited) === 'SIGKILL') killedMidRun++;
+      if ((await exited).signal === 'SIGKILL') killedMidRun++;
       const rows = await docIds();
       const versions = new Map<string, Set<string>>();
       for (const r of rows) versions.set(r.doc_id, (versions.get(r.doc_id) ?? new Set()).add(r.doc_version));
-      expect(new Set(versions.keys()), `trial ${trial} (killed after ${delay} ms)`).toEqual(expectedDocs);
+      expect(new Set(versions.keys()), `trial ${trial} (killed ${delay})`).toEqual(expectedDocs);
       for (const [doc, v] of versions) expect(v.size, `trial ${trial}: ${doc} has mixed versions`).toBe(1);
       expect(new Set(rows.map((r) => r.chunk_id)).size, `trial ${trial}: duplicate chunks`).toBe(rows.length);
     }
@@ -62,5 +85,5 @@ describe(`kill -9 during ingest at random points (${TRIALS} trials)`, () => {
     const final = await docIds();
     expect(new Set(final.map((r) => r.doc_id))).toEqual(expectedDocs);
     expect(new Set(final.map((r) => r.chunk_id)).size).toBe(final.length);
-  }, 300_000);
+  }, 1_800_000);
 });

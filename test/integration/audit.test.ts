@@ -8,6 +8,7 @@ import { purgeAudit } from '../../src/audit/purge.js';
 import type { AuditEvent } from '../../src/audit/record.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { REPO } from '../helpers/world.js';
+import { randomInt } from '../helpers/wait.js';
 
 const dir = () => mkdtempSync(path.join(tmpdir(), 'clearance-audit-'));
 const admin = (i: number, detail: Record<string, unknown> = {}): AuditEvent => ({
@@ -129,14 +130,16 @@ describe('audit log', () => {
     const script = path.join(auditDir, 'writer.mjs');
     writeFileSync(
       script,
-      `import { AuditLog } from '${path.join(REPO, 'dist/src/audit/log.js')}';\nconst log = AuditLog.open({ auditDir: '${auditDir}', replicaId: 'r1' });\nfor (let i = 0; ; i++) { await log.append({ kind: 'admin', actor: 'w', actor_auth: 't', action: 'loop', target: String(i), detail: { pad: 'x'.repeat(500) } }); if (i === 20) process.stdout.write('ready\\n'); }\n`,
+      `import { AuditLog } from '${path.join(REPO, 'dist/src/audit/log.js')}';\nconst log = AuditLog.open({ auditDir: '${auditDir}', replicaId: 'r1' });\nfor (let i = 0; ; i++) { await log.append({ kind: 'admin', actor: 'w', actor_auth: 't', action: 'loop', target: String(i), detail: { pad: 'x'.repeat(500) } }); process.stdout.write('.'); }\n`,
     );
     const writer = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // One '.' per durable append: kill after a random number of them (a count, not a delay), mid-loop.
+    const killAfter = randomInt(20, 200);
+    let appended = 0;
     await new Promise<void>((resolve, reject) => {
-      writer.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      writer.stdout.on('data', (d: Buffer) => (appended += d.length) >= killAfter && resolve());
       writer.once('exit', (code) => reject(new Error(`writer exited ${code}`)));
     });
-    await new Promise((r) => setTimeout(r, 200));
     writer.kill('SIGKILL');
     await new Promise((r) => writer.once('exit', r));
     const [result] = await verifyAudit(auditDir);

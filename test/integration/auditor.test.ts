@@ -5,6 +5,7 @@ import { traceRun } from '../../src/audit/trace.js';
 import { whoRead } from '../../src/audit/who-read.js';
 import { buildCard, CARD_FIELDS } from '../../src/governance/card.js';
 import type { ServerRuntime } from '../../src/app/server.js';
+import { Gate } from '../../src/gate/gate.js';
 import { connectAgent, sampleRuntime, tempWorld } from '../helpers/world.js';
 
 let runtime: ServerRuntime;
@@ -81,19 +82,37 @@ describe('auditor views over the real record', () => {
   });
 
   it('an approval expires: the gated class disappears again for that task', async () => {
-    const alice = await connectAgent(runtime, 'alice', 'claude-code');
-    const req = await alice.call('request_access', { class: 'telemetry', reason: 'short look at alerts' });
-    const id = (req.structuredContent as { request_id: string }).request_id;
-    await runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 2, (row) =>
-      runtime.app.policy().approversFor(row.target_kind, row.target_id).has('frank'),
-    );
-    const telemetry = async () =>
-      (
-        (await alice.call('search', { query: 'INC-2041 alert', k: 50, mode: 'vector' })).structuredContent as { results: { data_class: string }[] }
-      ).results.filter((r) => r.data_class === 'telemetry').length;
-    expect(await telemetry()).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 2_100));
-    expect(await telemetry()).toBe(0);
-    await alice.close();
+    // Time is the governance clock (liveApprovals' `now`), not a sleep: a busy machine cannot make
+    // the approval expire early (before the first check) or late.
+    let clock = Date.now();
+    const gate = new Gate({
+      policy: runtime.app.policy,
+      liveApprovals: (identity) => runtime.app.governance.liveApprovals(identity.taskId, identity.human, clock),
+      killedFor: (identity) => runtime.watcher.check(identity),
+    });
+    {
+      const alice = await connectAgent({ ...runtime, gate }, 'alice', 'claude-code');
+      const req = await alice.call('request_access', { class: 'telemetry', reason: 'short look at alerts' });
+      const id = (req.structuredContent as { request_id: string }).request_id;
+      const approved = await runtime.app.governance.approve(id, { human: 'frank', auth: 'test' }, 120, (row) =>
+        runtime.app.policy().approversFor(row.target_kind, row.target_id).has('frank'),
+      );
+      const expiresAt = Date.parse(approved.expires_at!);
+      const telemetry = async () =>
+        (
+          (await alice.call('search', { query: 'INC-2041 alert', k: 50, mode: 'vector' })).structuredContent as { results: { data_class: string }[] }
+        ).results.filter((r) => r.data_class === 'telemetry').length;
+      clock = Date.now();
+      expect(await telemetry()).toBeGreaterThan(0);
+      clock = expiresAt - 1;
+      expect(await telemetry(), 'one millisecond before expiry').toBeGreaterThan(0);
+      expect(await runtime.app.governance.liveApprovals(alice.grant.taskId, 'alice', expiresAt - 1)).toHaveLength(1);
+      clock = expiresAt;
+      expect(await telemetry(), 'at expiry').toBe(0);
+      expect(await runtime.app.governance.liveApprovals(alice.grant.taskId, 'alice', expiresAt)).toEqual([]);
+      clock = expiresAt + 60_000;
+      expect(await telemetry(), 'after expiry').toBe(0);
+      await alice.close();
+    }
   });
 });
