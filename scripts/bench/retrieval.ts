@@ -8,7 +8,7 @@ import { decideChunk } from '../../src/policy/decide.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import { search } from '../../src/retrieval/search.js';
 import { SourceCatalog } from '../../src/retrieval/source-catalog.js';
-import { ANN, searchChunks } from '../../src/store/chunk-search.js';
+import { ANN, nearestChunks } from '../../src/store/chunk-search.js';
 import { chunkWhere } from '../../src/store/permission-filter.js';
 import { EMBEDDING_DIMS } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
@@ -193,7 +193,7 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
       recallAware += result.passages.filter((p) => exact.has(p.result_id)).length / k;
       t = performance.now();
       // The same store query and row parsing as search, with no permission filter.
-      const plain = await searchChunks(table, { mode: 'vector', where: chunkWhere.all(), query: 'q', vector: q, limit: k });
+      const plain = await nearestChunks(table, chunkWhere.all(), q, k);
       unfiltered.push(performance.now() - t);
       const exactAll = exactTop(q, null);
       recallUnfiltered += plain.filter(({ chunk }) => exactAll.has(chunk.chunk_id)).length / k;

@@ -2,10 +2,11 @@ import type { RequestContext } from '../gate/gate.js';
 import type { Passage } from '../labels/provenance.js';
 import { narrow, outsideAuthority, type Narrowing } from '../policy/authority.js';
 import { decideChunk, ruleRef } from '../policy/decide.js';
-import { searchChunks, type ScoredChunk, type SearchMode } from '../store/chunk-search.js';
+import type { SearchMode } from '../store/chunk-search.js';
 import { permissionFilter } from '../store/permission-filter.js';
 import { openChunks, RetrievalError, type RetrievalDeps } from './deps.js';
 import { freshnessOf, toPassage } from './passage.js';
+import { rank, type Ranking } from './rankings.js';
 
 export interface SearchRequest extends Narrowing {
   query: string;
@@ -25,6 +26,7 @@ export interface SearchResult {
 
 const MAX_ROUNDS = 3;
 const WIDEN = 4;
+const MIN_TEXT_POOL = 50;
 
 /**
  * Permission-aware search: the store searches only chunks the compiled filter permits (pre-filter),
@@ -53,18 +55,19 @@ export async function search(deps: RetrievalDeps, ctx: RequestContext, request: 
   let withheld = 0;
   let policyMs = t1 - t0;
   let storeMs = 0;
-  let limit = request.k;
+  // Full-text pools start wider than k: phrase and term constraints drop candidates after reading.
+  let limit = mode === 'vector' ? request.k : Math.max(request.k, MIN_TEXT_POOL);
   for (let round = 0; round < MAX_ROUNDS && passages.length < request.k; round++) {
     const s = performance.now();
-    let candidates: ScoredChunk[];
+    let candidates: Ranking;
     try {
-      candidates = await searchChunks(table, { mode, where, query: request.query, vector, limit });
+      candidates = await rank(table, mode, where, request.query, vector, limit);
     } catch (err) {
       throw new RetrievalError(`search failed in the store: ${(err as Error).message}`);
     }
     const p = performance.now();
     storeMs += p - s;
-    for (const { chunk, score } of candidates) {
+    for (const { chunk, score } of candidates.ranked) {
       if (seen.has(chunk.chunk_id)) continue;
       seen.add(chunk.chunk_id);
       const decision = decideChunk(ctx.policy, authority, chunk);
@@ -76,7 +79,7 @@ export async function search(deps: RetrievalDeps, ctx: RequestContext, request: 
       if (!fresh.excluded && passages.length < request.k) passages.push(toPassage(chunk, score, fresh, ruleRef(decision.rule)));
     }
     policyMs += performance.now() - p;
-    if (candidates.length < limit) break; // the permitted set is exhausted
+    if (!candidates.more) break; // the permitted set is exhausted
     limit *= WIDEN;
   }
   return { passages, withheld, tableVersion, outside, timings: { embedMs: t2 - t1, policyMs, storeMs } };

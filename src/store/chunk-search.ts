@@ -1,5 +1,5 @@
-import { rerankers } from '@lancedb/lancedb';
 import type { Predicate } from './predicates.js';
+import { chunkWhere } from './permission-filter.js';
 import { parseRows } from './rows.js';
 import { STORED_CHUNK_COLUMNS, StoredChunkSchema, type ChunkColumn, type StoredChunk } from './schema.js';
 import type { ChunkTable } from './store.js';
@@ -9,39 +9,69 @@ export type SearchMode = 'hybrid' | 'vector' | 'fts';
 /** ANN settings that keep filtered top-k recall ≥ 0.99 of exact search: PQ error, not probing, limits recall, so re-rank 100×k candidates exactly (measured: refine 10 → 0.59, 50 → 0.93, 100 → 0.995 on the 100k synthetic set). */
 export const ANN = { nprobes: 50, refineFactor: 100 };
 
+/**
+ * How the full-text index tokenises: split on anything not a letter or digit, lower-case, nothing
+ * stemmed or dropped, positions kept (phrases). `retrieval/fulltext.ts` tokenises the same way, so
+ * "contains this token" means the same thing to the index and to the ranking.
+ */
+export const FTS_INDEX = {
+  withPosition: true,
+  baseTokenizer: 'simple',
+  lowercase: true,
+  stem: false,
+  removeStopWords: false,
+  asciiFolding: false,
+  maxTokenLength: 40,
+} as const;
+
 export interface ScoredChunk {
   chunk: StoredChunk;
   score: number;
 }
 
-function scoreOf(row: Record<string, unknown>, mode: SearchMode): number {
-  if (mode === 'hybrid') return Number(row._relevance_score ?? 0);
-  if (mode === 'fts') return Number(row._score ?? 0);
-  return 1 - Number(row._distance ?? 1);
+/** The nearest permitted chunks by cosine similarity, best first. */
+export async function nearestChunks(table: ChunkTable, where: Predicate<ChunkColumn>, vector: Float32Array, limit: number): Promise<ScoredChunk[]> {
+  const rows = await table.raw
+    .query()
+    .nearestTo(vector)
+    .distanceType('cosine')
+    .nprobes(ANN.nprobes)
+    .refineFactor(ANN.refineFactor)
+    .where(where)
+    .select(STORED_CHUNK_COLUMNS)
+    .limit(limit)
+    .toArray();
+  const chunks = parseRows(StoredChunkSchema, rows, table.name);
+  return chunks.map((chunk, i) => ({ chunk, score: 1 - Number(rows[i]!._distance ?? 1) }));
 }
 
-/** Candidates for one search round, filtered in the store by `where`, best first, parsed. */
-export async function searchChunks(
-  table: ChunkTable,
-  request: { mode: SearchMode; where: Predicate<ChunkColumn>; query: string; vector: Float32Array | null; limit: number },
-): Promise<ScoredChunk[]> {
-  const { mode, where, query, vector, limit } = request;
-  let rows: Record<string, unknown>[];
-  if (mode === 'fts') {
-    rows = await table.raw.search(query, 'fts').where(where).select(STORED_CHUNK_COLUMNS).limit(limit).toArray();
-  } else {
-    const nearest = table.raw.query().nearestTo(vector!).distanceType('cosine').nprobes(ANN.nprobes).refineFactor(ANN.refineFactor);
-    rows =
-      mode === 'hybrid'
-        ? await nearest
-            .fullTextSearch(query)
-            .where(where)
-            .select(STORED_CHUNK_COLUMNS)
-            .rerank(await rerankers.RRFReranker.create())
-            .limit(limit)
-            .toArray()
-        : await nearest.where(where).select(STORED_CHUNK_COLUMNS).limit(limit).toArray();
+const NO_TEXT_INDEX = /INVERTED index/;
+
+/**
+ * Ids of every chunk matching `where` that contains `token` (at most `limit`). The filter is applied
+ * before the limit (a pre-filter), so the answer depends only on chunks `where` permits. The index's
+ * own scores are not used: they are computed over every chunk, permitted or not.
+ */
+export async function chunksWithToken(table: ChunkTable, where: Predicate<ChunkColumn>, token: string, limit: number): Promise<string[]> {
+  if (!/^[\p{L}\p{N}]+$/u.test(token)) throw new Error(`not an index token: ${JSON.stringify(token)}`);
+  try {
+    const rows = await table.raw
+      .query()
+      .fullTextSearch(token, { columns: ['text'] })
+      .where(where)
+      .select(['chunk_id', '_score'])
+      .limit(limit)
+      .toArray();
+    return rows.map((r) => String(r.chunk_id));
+  } catch (err) {
+    // A store with no text yet has no full-text index: that is "no match", not an error.
+    if (NO_TEXT_INDEX.test((err as Error).message)) return [];
+    throw err;
   }
-  const chunks = parseRows(StoredChunkSchema, rows, table.name);
-  return chunks.map((chunk, i) => ({ chunk, score: scoreOf(rows[i]!, mode) }));
+}
+
+/** The chunks with these ids that `where` permits, parsed (order not guaranteed). */
+export async function chunksById(table: ChunkTable, where: Predicate<ChunkColumn>, ids: readonly string[]): Promise<StoredChunk[]> {
+  if (ids.length === 0) return [];
+  return table.rows(chunkWhere.and(where, chunkWhere.in('chunk_id', ids)), { select: STORED_CHUNK_COLUMNS });
 }

@@ -4,6 +4,7 @@ import type { Schema } from 'apache-arrow';
 import type { z } from 'zod';
 import type { Config } from '../config/config.js';
 import { ChunkRowSchema, chunkArrowSchema, metaArrowSchema, MetaRowSchema, sourceArrowSchema, SourceRowSchema, TABLES } from './schema.js';
+import { FTS_INDEX } from './chunk-search.js';
 import { TypedTable } from './typed-table.js';
 
 export type ChunkTable = TypedTable<typeof ChunkRowSchema>;
@@ -133,7 +134,7 @@ export class Store {
     const rows = await table.countRows();
     if (rows === 0) return;
     const existing = new Set((await table.listIndices()).map((index) => index.columns.join(',')));
-    await table.createIndex('text', { config: Index.fts({ withPosition: false }), replace: true });
+    await table.createIndex('text', { config: Index.fts(FTS_INDEX), replace: true });
     for (const column of ['source', 'data_class']) {
       if (!existing.has(column)) await table.createIndex(column, { config: Index.bitmap() });
     }

@@ -1,0 +1,96 @@
+import type { StoredChunk } from '../store/schema.js';
+
+/**
+ * Full-text ranking whose every statistic comes from the chunks the request may read.
+ *
+ * The store's own BM25 scores use term statistics over the whole index, so a score would move when a
+ * document the human cannot read is added (an existence oracle). Here the index only answers "which
+ * permitted chunks contain this token" (a pre-filtered lookup), and the ranking is computed from
+ * those answers: N = permitted chunks, df = permitted chunks containing the token, avgdl over the
+ * candidates. Nothing forbidden enters any number.
+ */
+
+/** BM25 constants (Robertson/Zaragoza defaults, as Lucene and tantivy use). */
+const K1 = 1.2;
+const B = 0.75;
+const MAX_TOKEN_CHARS = 40;
+export const MAX_QUERY_TOKENS = 32;
+
+/** The index's tokeniser: letters and digits, lower-cased (see FTS_INDEX in store/chunk-search.ts). */
+export function tokenize(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((t) => t.length <= MAX_TOKEN_CHARS);
+}
+
+export interface FullTextQuery {
+  /** Every distinct token of the query, phrase tokens included. */
+  tokens: string[];
+  /** Quoted phrases: each a token sequence that must appear in order. */
+  phrases: string[][];
+}
+
+/** `"…"` marks a phrase; every other character is only text (no operators, so no query can fail). */
+export function parseFullTextQuery(query: string): FullTextQuery {
+  const phrases: string[][] = [];
+  const loose = query.replace(/"([^"]*)"/g, (_m, inner: string) => {
+    const words = tokenize(inner);
+    if (words.length > 1) phrases.push(words);
+    return ` ${inner} `;
+  });
+  const tokens = [...new Set([...phrases.flat(), ...tokenize(loose)])].slice(0, MAX_QUERY_TOKENS);
+  return { tokens, phrases };
+}
+
+const idf = (n: number, df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+
+function containsPhrase(words: string[], phrase: string[]): boolean {
+  outer: for (let i = 0; i + phrase.length <= words.length; i++) {
+    for (let j = 0; j < phrase.length; j++) if (words[i + j] !== phrase[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+export interface TokenPostings {
+  /** Permitted chunks in all. */
+  n: number;
+  /** For each query token, the permitted chunks containing it. */
+  postings: Map<string, Set<string>>;
+}
+
+/**
+ * The candidates worth reading in full, best first by the sum of the idf of the query tokens they
+ * contain (ties by id): every chunk that can contain each phrase, at most `pool`.
+ */
+export function preRank(query: FullTextQuery, stats: TokenPostings, pool: number): string[] {
+  const weight = new Map<string, number>();
+  for (const ids of stats.postings.values()) {
+    const w = idf(stats.n, ids.size);
+    for (const id of ids) weight.set(id, (weight.get(id) ?? 0) + w);
+  }
+  const inEvery = (id: string) => query.phrases.every((phrase) => phrase.every((t) => stats.postings.get(t)?.has(id)));
+  return [...weight.entries()]
+    .filter(([id]) => inEvery(id))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, pool)
+    .map(([id]) => id);
+}
+
+/** BM25 over the candidates with permitted-set statistics; phrase queries keep only chunks with every phrase. */
+export function rankFullText(query: FullTextQuery, stats: TokenPostings, candidates: StoredChunk[]): { chunk: StoredChunk; score: number }[] {
+  const tokenised = candidates.map((chunk) => ({ chunk, words: tokenize(chunk.text) }));
+  const avgdl = tokenised.reduce((n, c) => n + c.words.length, 0) / Math.max(1, tokenised.length);
+  const scored: { chunk: StoredChunk; score: number }[] = [];
+  for (const { chunk, words } of tokenised) {
+    if (!query.phrases.every((p) => containsPhrase(words, p))) continue;
+    const tf = new Map<string, number>();
+    for (const w of words) tf.set(w, (tf.get(w) ?? 0) + 1);
+    let score = 0;
+    for (const token of query.tokens) {
+      const f = tf.get(token) ?? 0;
+      if (f === 0) continue;
+      score += idf(stats.n, stats.postings.get(token)?.size ?? 0) * ((f * (K1 + 1)) / (f + K1 * (1 - B + (B * words.length) / (avgdl || 1))));
+    }
+    if (score > 0) scored.push({ chunk, score });
+  }
+  return scored.sort((a, b) => b.score - a.score || (a.chunk.chunk_id < b.chunk.chunk_id ? -1 : 1));
+}
