@@ -14,7 +14,7 @@ export interface HeadCadence {
 export const DEFAULT_HEAD_CADENCE: HeadCadence = { everyRecords: 256, everyMs: 5000 };
 
 /** Operational log (stderr): each signed head also goes here, so syslog or a log shipper holds a copy. */
-export const defaultHeadLogger = (): pino.Logger => pino({ name: 'clearance-audit', level: process.env.CLEARANCE_LOG_LEVEL ?? 'info' }, pino.destination(2));
+export const stderrHeadLogger = (level = 'info'): pino.Logger => pino({ name: 'clearance-audit', level }, pino.destination(2));
 
 /**
  * Signs one replica's chain head and publishes it to the witness (fsync'd) and the operational log.

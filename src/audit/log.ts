@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, fsyncSync, mkdirSync, readFileSync, rmSync, t
 import path from 'node:path';
 import pino from 'pino';
 import { recordHash } from './canonical.js';
-import { DEFAULT_HEAD_CADENCE, HeadSigner, defaultHeadLogger, type HeadCadence } from './head-signer.js';
+import { DEFAULT_HEAD_CADENCE, HeadSigner, stderrHeadLogger, type HeadCadence } from './head-signer.js';
 import { AuditEventSchema, GENESIS_HASH, stripSecrets, type AuditEvent, type AuditRecord } from './record.js';
 import type { AuditWitness } from './witness.js';
 import { processAlive } from '../os/process-alive.js';
@@ -128,7 +128,7 @@ export class AuditLog {
           witness,
           replicaId,
           cadence,
-          headLogger ?? defaultHeadLogger(),
+          headLogger ?? stderrHeadLogger(),
           tail.last ? { seq: tail.last.seq, hash: tail.last.hash } : null,
         );
       }
