@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { AuditLog } from '../audit/log.js';
+import { openAuditLog } from '../audit/open.js';
 import { AuditShipper } from '../audit/shipper.js';
 import type { App } from '../app/app.js';
 import type { Actor } from '../governance/governance.js';
@@ -24,7 +24,7 @@ export interface AdminEventInput {
 
 /** Admin actions go to the same hash-chained log as agent calls, under this machine's own `-cli` chain. */
 export async function auditAdmin(app: App, event: AdminEventInput): Promise<void> {
-  const log = AuditLog.open({ auditDir: app.config.auditDir, replicaId: `${app.config.replicaId}-cli` });
+  const log = await openAuditLog(app.config, `${app.config.replicaId}-cli`);
   try {
     await log.append({
       kind: 'admin',

@@ -1,4 +1,5 @@
-import { AuditLog } from '../audit/log.js';
+import type { AuditLog } from '../audit/log.js';
+import { openAuditLog } from '../audit/open.js';
 import { AuditShipper } from '../audit/shipper.js';
 import type { Config } from '../config/config.js';
 import { assertStoreModel } from '../embed/model-guard.js';
@@ -28,7 +29,7 @@ export async function openServer(config: Config, options: { replicaId?: string }
   await assertStoreModel(app.store, embedder, { claim: false });
   const watcher = new KillSwitchWatcher(app.governance, config.governanceTimeoutSeconds * 1000);
   await watcher.start();
-  const auditLog = AuditLog.open({ auditDir: config.auditDir, replicaId: options.replicaId ?? config.replicaId });
+  const auditLog = await openAuditLog(config, options.replicaId ?? config.replicaId);
   const shipper = await AuditShipper.start(app.store, auditLog, config.auditShipSeconds * 1000);
   // Grants minted on any admin machine verify here through the keys published in the shared store.
   const verifier = new GrantVerifier(await app.signingKey(), config, () => publishedVerificationKeys(app.store));

@@ -2,7 +2,9 @@ import { copyFileSync, existsSync, fsyncSync, mkdirSync, readFileSync, rmSync, t
 import path from 'node:path';
 import pino from 'pino';
 import { recordHash } from './canonical.js';
+import { DEFAULT_HEAD_CADENCE, HeadSigner, stderrHeadLogger, type HeadCadence } from './head-signer.js';
 import { AuditEventSchema, GENESIS_HASH, stripSecrets, type AuditEvent, type AuditRecord } from './record.js';
+import type { AuditWitness } from './witness.js';
 import { processAlive } from '../os/process-alive.js';
 
 /** pino writes this tag first on every line (it cannot omit the level field); it is not hashed. */
@@ -13,6 +15,16 @@ export class AuditUnavailableError extends Error {
 }
 
 type Destination = ReturnType<typeof pino.destination>;
+
+export interface AuditLogOptions {
+  auditDir: string;
+  replicaId: string;
+  /** Given, the chain head is signed periodically and at close, and published to the witness. */
+  witness?: AuditWitness;
+  headCadence?: Partial<HeadCadence>;
+  /** Where signed heads are also logged (default: stderr). */
+  headLogger?: pino.Logger;
+}
 
 interface Pending {
   event: AuditEvent;
@@ -74,6 +86,7 @@ export class AuditLog {
   private queue: Pending[] = [];
   private flushing = false;
   private failure: Error | null = null;
+  private heads: HeadSigner | null = null;
 
   private constructor(
     readonly file: string,
@@ -88,7 +101,7 @@ export class AuditLog {
     });
   }
 
-  static open({ auditDir, replicaId: wanted }: { auditDir: string; replicaId: string }): AuditLog {
+  static open({ auditDir, replicaId: wanted, witness, headCadence, headLogger }: AuditLogOptions): AuditLog {
     let replicaId = wanted;
     let file = auditFile(auditDir, replicaId);
     let recovered: { tornBytes: number; movedTo: string } | null = null;
@@ -109,6 +122,16 @@ export class AuditLog {
       const destination = pino.destination({ dest: file, sync: true, mkdir: true, append: true });
       const logger = pino({ base: undefined, timestamp: false, formatters: { level: () => ({ log: AUDIT_STREAM_TAG }) } }, destination);
       const log = new AuditLog(file, replicaId, destination, logger, tail.last?.seq ?? 0, tail.last?.hash ?? GENESIS_HASH);
+      if (witness) {
+        const cadence = { ...DEFAULT_HEAD_CADENCE, ...headCadence };
+        log.heads = new HeadSigner(
+          witness,
+          replicaId,
+          cadence,
+          headLogger ?? stderrHeadLogger(),
+          tail.last ? { seq: tail.last.seq, hash: tail.last.hash } : null,
+        );
+      }
       if (recovered) {
         void log.append({
           kind: 'admin',
@@ -162,6 +185,7 @@ export class AuditLog {
       this.destination.flushSync();
       fsyncSync((this.destination as unknown as { fd: number }).fd);
       batch.forEach((p, i) => p.resolve(written[i]!));
+      this.heads?.advanced(this.seq, this.prevHash);
     } catch (err) {
       this.failure ??= err as Error;
       const error = new AuditUnavailableError(`audit log ${this.file} could not be written: ${(err as Error).message}`);
@@ -173,6 +197,8 @@ export class AuditLog {
 
   async close(): Promise<void> {
     while (this.flushing) await new Promise((r) => setImmediate(r));
+    // The last head covers everything this process wrote: a later truncation below it is detectable.
+    await this.heads?.close();
     this.destination.end();
     rmSync(`${this.file}.lock`, { force: true });
   }

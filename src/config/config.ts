@@ -23,6 +23,8 @@ export const ConfigSchema = z
     policyDir: z.string().min(1),
     corporaDir: z.string().min(1),
     auditDir: z.string().min(1),
+    /** Signed audit chain heads and the pinned audit key: keep it off the audit folder's and the store's machine. */
+    auditWitnessDir: z.string().min(1).optional(),
     keysDir: z.string().min(1),
     modelDir: z.string().min(1),
     modelDtype: z.enum(['fp32', 'q8']).default('fp32'),
@@ -56,6 +58,7 @@ export const ENV_KEYS = {
   CLEARANCE_POLICY_DIR: 'policyDir',
   CLEARANCE_CORPORA_DIR: 'corporaDir',
   CLEARANCE_AUDIT_DIR: 'auditDir',
+  CLEARANCE_AUDIT_WITNESS_DIR: 'auditWitnessDir',
   CLEARANCE_KEYS_DIR: 'keysDir',
   CLEARANCE_MODEL_DIR: 'modelDir',
   CLEARANCE_MODEL_DTYPE: 'modelDtype',
@@ -71,7 +74,7 @@ export const ENV_KEYS = {
   CLEARANCE_LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof Config>;
 
-const PATH_KEYS = ['home', 'storeUri', 'policyDir', 'corporaDir', 'auditDir', 'keysDir', 'modelDir'] as const;
+const PATH_KEYS = ['home', 'storeUri', 'policyDir', 'corporaDir', 'auditDir', 'auditWitnessDir', 'keysDir', 'modelDir'] as const;
 const NUMBER_KEYS = new Set<keyof Config>(['httpPort', 'readConsistencySeconds', 'auditShipSeconds', 'governanceTimeoutSeconds']);
 const BOOLEAN_KEYS = new Set<keyof Config>(['redactQueries']);
 

@@ -12,21 +12,24 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
-const KEY_FILE = 'grant-signing.json';
+/** Task grants and approver credentials. */
+export const GRANT_KEY_FILE = 'grant-signing.json';
+/** Signed audit chain heads: a separate key, so a grant-key holder cannot vouch for a rewritten log. */
+export const AUDIT_KEY_FILE = 'audit-signing.json';
 
 /**
- * The Ed25519 key that signs task grants and approver credentials. Created on first use with 0600
- * permissions; whoever can read it is an admin, so keep `keysDir` private.
+ * An Ed25519 key in `<keysDir>/<fileName>` (the grant signing key by default). Created on first use
+ * with 0600 permissions; whoever can read it is an admin, so keep `keysDir` private.
  */
-export async function loadOrCreateSigningKey(keysDir: string): Promise<SigningKey> {
-  const file = path.join(keysDir, KEY_FILE);
+export async function loadOrCreateSigningKey(keysDir: string, fileName: string = GRANT_KEY_FILE): Promise<SigningKey> {
+  const file = path.join(keysDir, fileName);
   let raw: string | undefined;
   try {
     raw = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  if (raw === undefined) return createKey(keysDir, file);
+  if (raw === undefined) return createKey(keysDir, file, fileName);
   const parsed = JwkFileSchema.safeParse(JSON.parse(raw));
   if (!parsed.success) throw new Error(`${file}: not a Clearance signing key. Move it aside to create a new one.`);
   const privateJwk = parsed.data.privateJwk as JWK;
@@ -39,7 +42,7 @@ export async function loadOrCreateSigningKey(keysDir: string): Promise<SigningKe
   };
 }
 
-async function createKey(keysDir: string, file: string): Promise<SigningKey> {
+async function createKey(keysDir: string, file: string, fileName: string): Promise<SigningKey> {
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const privateJwk = await exportJWK(privateKey);
@@ -47,8 +50,8 @@ async function createKey(keysDir: string, file: string): Promise<SigningKey> {
   try {
     await writeFile(file, JSON.stringify({ kid, privateJwk }, null, 2), { mode: 0o600, flag: 'wx' });
   } catch (err) {
-    // Another process created the key first: use theirs so every grant verifies everywhere.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSigningKey(keysDir);
+    // Another process created the key first: use theirs so every signature verifies everywhere.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSigningKey(keysDir, fileName);
     throw err;
   }
   await chmod(file, 0o600);

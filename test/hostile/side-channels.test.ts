@@ -61,7 +61,9 @@ describe('side channels found by attacking the server (issue: noninterference)',
       await gina.close();
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`fetch latency median: forbidden ${median(timings.forbidden).toFixed(2)} ms, missing ${median(timings.missing).toFixed(2)} ms (30 interleaved tries each)`);
+    console.log(
+      `fetch latency median: forbidden ${median(timings.forbidden).toFixed(2)} ms, missing ${median(timings.missing).toFixed(2)} ms (30 interleaved tries each)`,
+    );
   });
 
   it('finding 7: quoted phrase queries are answered in hybrid and full-text mode, and match the phrase', async () => {
@@ -80,7 +82,10 @@ describe('side channels found by attacking the server (issue: noninterference)',
     const alice = await connectAgent(runtime, 'alice', 'claude-code');
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('"', '""', '"unterminated', 'a AND OR NOT', '+-~*?:\\/()[]{}^', 'field:value', '\u0000', ' ')),
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 80 }),
+          fc.constantFrom('"', '""', '"unterminated', 'a AND OR NOT', '+-~*?:\\/()[]{}^', 'field:value', '\u0000', ' '),
+        ),
         fc.constantFrom('hybrid', 'vector', 'fts'),
         async (query, mode) => {
           try {

@@ -75,7 +75,9 @@ function mutate(docs: TextDoc[], pair: Pair, m: Mutation): TextDoc[] {
   const forbidden = docs.filter((d) => !PAIRS[pair](d));
   const changed = forbidden.length ? forbidden[m.changeSeed % forbidden.length] : undefined;
   const deleted = forbidden.length > 1 ? forbidden[m.deleteSeed % forbidden.length] : undefined;
-  const kept = docs.filter((d) => d !== deleted).map((d) => (d === changed && d !== deleted ? { ...d, body: `${d.body} webhook delivery webhook ${VOCABULARY.join(' ')}` } : d));
+  const kept = docs
+    .filter((d) => d !== deleted)
+    .map((d) => (d === changed && d !== deleted ? { ...d, body: `${d.body} webhook delivery webhook ${VOCABULARY.join(' ')}` } : d));
   const added = m.added.map((d, i) => ({ ...d, name: `new${i}.md` })).filter((d) => !PAIRS[pair](d));
   return [...kept, ...added];
 }

@@ -1,9 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { JWK } from 'jose';
 import { buildPacket, formatPacket, readRunReport } from '../../audit/packet.js';
 import { purgeAudit } from '../../audit/purge.js';
 import { readAuditRecords } from '../../audit/reader.js';
 import { formatTrace, traceRun } from '../../audit/trace.js';
-import { verifyAudit } from '../../audit/verify.js';
+import { PublicJwkSchema } from '../../audit/witness.js';
+import { NO_WITNESS_WARNING, verifyAudit, type ReplicaVerification } from '../../audit/verify.js';
 import { whoRead } from '../../audit/who-read.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { auditAdmin, osActor } from '../../admin/record.js';
@@ -28,6 +31,25 @@ async function runTrace(command: Command, runId: string) {
   if (!trace)
     throw new Error(`no records for run "${runId}" in ${configFrom(command).auditDir} or the store; run ids are printed by session_info and in the audit log`);
   return trace;
+}
+
+async function readTrustedKey(file: string): Promise<JWK> {
+  const parsed = PublicJwkSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (!parsed.success) throw new Error(`--trusted-key ${file}: not an Ed25519 public JWK`);
+  return parsed.data as JWK;
+}
+
+function printVerification(results: ReplicaVerification[]): void {
+  printTable(
+    results.map((r) => ({
+      replica: r.replica,
+      read_from: r.file,
+      records: r.records,
+      signed_through: r.witness ? r.witness.signedThrough : 'no witness',
+      status: r.ok ? 'ok' : 'BROKEN',
+      problem: r.problem ? `line ${r.problem.line}${r.problem.seq ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.what}` : '',
+    })),
+  );
 }
 
 export function registerAudit(program: Command): void {
@@ -74,23 +96,20 @@ export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the audit log itself');
   audit
     .command('verify')
-    .description("check every replica's hash chain; report the first broken, missing or torn record")
+    .description("check every replica's hash chain and, with auditWitnessDir, its signed heads; report the first broken, missing, rewritten or torn record")
+    .option('--trusted-key <file>', "the audit public key (JWK) as the operator keeps it; the witness's pinned key must equal it")
     .option('--json', 'JSON output')
-    .action(async (opts: { json?: boolean }, command: Command) => {
+    .action(async (opts: { json?: boolean; trustedKey?: string }, command: Command) => {
       const config = configFrom(command);
-      const results = await withAuditStore(command, (auditDir, store) => verifyAudit(auditDir, store));
+      const witness = config.auditWitnessDir
+        ? { dir: config.auditWitnessDir, trustedKey: opts.trustedKey ? await readTrustedKey(opts.trustedKey) : undefined }
+        : undefined;
+      const results = await withAuditStore(command, (auditDir, store) => verifyAudit(auditDir, store, witness));
+      // Said out loud: a chain that merely agrees with itself proves little against its own operator.
+      if (!witness) (opts.json ? process.stderr : process.stdout).write(`warning: ${NO_WITNESS_WARNING}\n`);
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       else if (results.length === 0) process.stdout.write(`no audit records in ${config.auditDir} or the store\n`);
-      else
-        printTable(
-          results.map((r) => ({
-            replica: r.replica,
-            read_from: r.file,
-            records: r.records,
-            status: r.ok ? 'ok' : 'BROKEN',
-            problem: r.problem ? `line ${r.problem.line}${r.problem.seq ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.what}` : '',
-          })),
-        );
+      else printVerification(results);
       if (results.some((r) => !r.ok)) process.exitCode = 3;
     });
   audit
