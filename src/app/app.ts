@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { Embedder } from '../embed/embedder.js';
 import { Governance } from '../governance/governance.js';
+import { TaintStore } from '../governance/taint.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../identity/keys.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { SourceCatalog } from '../retrieval/source-catalog.js';
@@ -15,6 +16,8 @@ export interface App {
   config: Config;
   store: Store;
   governance: Governance;
+  /** What each task has received (shared by its sessions, processes and replicas). */
+  taint: TaintStore;
   sources: SourceCatalog;
   /** The policy in force now. */
   policy(): PolicyEngine;
@@ -28,8 +31,10 @@ export async function openApp(config: Config): Promise<App> {
   const policy = await PolicyEngine.load(config.policyDir);
   const store = await Store.open(config);
   let governance: Governance;
+  let taint: TaintStore;
   try {
     governance = await Governance.open(store);
+    taint = await TaintStore.open(store);
   } catch (err) {
     store.close();
     throw err;
@@ -40,6 +45,7 @@ export async function openApp(config: Config): Promise<App> {
     config,
     store,
     governance,
+    taint,
     sources: new SourceCatalog(store),
     policy: () => policy,
     embedder: () => (embedder ??= Embedder.load(config.modelDir, config.modelDtype)),

@@ -17,7 +17,8 @@ export function corePorts(app: App, retrieval: RetrievalDeps, modelId: string): 
       const row = await app.governance.requestAccess(ctx.identity, target, reason);
       return { request_id: row.id };
     },
-    checkRelease: (ctx, received, destinationClass, draft) =>
-      checkRelease({ received: received.map((p) => ({ ...p.provenance, text: p.text })), destinationClass, draft, readers: ctx.policy }),
+    recordReceived: (ctx, passages) => app.taint.record(ctx.identity.taskId, ctx.identity.runId, passages),
+    received: (ctx) => app.taint.ofTask(ctx.identity.taskId),
+    checkRelease: (ctx, received, destinationClass, draft) => checkRelease({ received, destinationClass, draft, readers: ctx.policy }),
   };
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The release rule (authority confusion): content a run received may go to a destination class only
  * if everyone who can read the destination could read every class the run received. Reader sets,
@@ -7,8 +9,16 @@ export interface ReaderSets {
   readersOfClass(classId: string): Set<string>;
 }
 
+/** What the release rule needs of a received chunk: its class, and its 5-word shingles as hashes (never its text). */
+export interface ReceivedChunk {
+  data_class: string;
+  doc_id: string;
+  chunk_hash: string;
+  shingles: readonly string[];
+}
+
 export interface ReleaseInput {
-  received: { data_class: string; source: string; doc_id: string; chunk_hash: string; text: string }[];
+  received: ReceivedChunk[];
   destinationClass: string;
   draft?: string;
   readers: ReaderSets;
@@ -24,6 +34,11 @@ export interface ReleaseVerdict {
 const SHINGLE = 5;
 /** Share of a chunk's shingles that must appear in the draft to count as quoted or closely paraphrased. */
 export const QUOTE_THRESHOLD = 0.2;
+
+/** The 5-word shingles of a text, each as a short hash: quote detection without keeping the text. */
+export function shingleHashes(text: string): string[] {
+  return [...shingles(text)].map((s) => createHash('sha256').update(s).digest('hex').slice(0, 16));
+}
 
 function shingles(text: string): Set<string> {
   const words =
@@ -46,10 +61,10 @@ export function checkRelease({ received, destinationClass, draft, readers }: Rel
 
   let quoted: ReleaseVerdict['quoted'] = [];
   if (draft) {
-    const draftShingles = shingles(draft);
+    const draftShingles = new Set(shingleHashes(draft));
     quoted = received
       .map((chunk) => {
-        const own = shingles(chunk.text);
+        const own = new Set(chunk.shingles);
         let shared = 0;
         for (const s of own) if (draftShingles.has(s)) shared++;
         return {

@@ -118,6 +118,12 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
   if (!contract.success)
     throw failed(new Error(`output does not match ${tool.name}'s outputSchema: ${contract.error.issues[0]?.message ?? ''}`), result.withheld);
 
+  // The task's taint set learns of the passages before the agent does (fail closed if it cannot).
+  try {
+    await core.recordReceived(ctx, result.received ?? []);
+  } catch (err) {
+    throw failed(err, result.withheld);
+  }
   const killedDuring = await gate.killedFor(identity);
   if (killedDuring) {
     throw new Refusal(stoppedByKillSwitch(killedDuring.reason), {

@@ -1,13 +1,12 @@
 import type { Passage } from '../labels/provenance.js';
 
 /**
- * What one run (MCP session) has received so far: its taint set for release checks and
- * `session_info`. Held per session, never in module state.
+ * What one run (MCP session) has received, for its end record. The task's taint set, which release
+ * checks and `session_info` use, lives in the store (governance/taint.ts). Held per session.
  */
 export class RunState {
   readonly classes = new Set<string>();
   readonly sources = new Set<string>();
-  private readonly passages = new Map<string, Passage>();
   calls = 0;
 
   constructor(
@@ -19,11 +18,6 @@ export class RunState {
     for (const passage of received) {
       this.classes.add(passage.provenance.data_class);
       this.sources.add(passage.provenance.source);
-      this.passages.set(passage.provenance.chunk_hash, passage);
     }
-  }
-
-  received(): Passage[] {
-    return [...this.passages.values()];
   }
 }

@@ -70,6 +70,15 @@ export class TypedTable<S extends z.ZodObject> {
       .execute(rows as Record<string, unknown>[]);
   }
 
+  /** Insert the rows whose key is not in the table yet; existing rows are left as they are. */
+  async insertNew(key: ColumnOf<S>[], rows: Row<S>[]): Promise<void> {
+    if (rows.length > 0)
+      await this.raw
+        .mergeInsert(key)
+        .whenNotMatchedInsertAll()
+        .execute(rows as Record<string, unknown>[]);
+  }
+
   /** Insert `row`, or replace the existing row with the same key only where `onlyIf` holds (compare-and-swap). */
   async upsertIf(key: ColumnOf<S>, row: Row<S>, onlyIf: Predicate<ColumnOf<S>>): Promise<void> {
     await this.raw

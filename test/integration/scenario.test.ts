@@ -1,4 +1,4 @@
-import { checkRelease } from '../../src/governance/release.js';
+import { checkRelease, shingleHashes } from '../../src/governance/release.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerRuntime } from '../../src/app/server.js';
 import { connectAgent, sampleRuntime, type Agent, type SearchResults } from '../helpers/world.js';
@@ -221,7 +221,7 @@ describe('tools and the method allowlist per agent', () => {
     const hits = (await bob.call('search', { query: 'Fjordline asks whether their account was breached', k: 3 })).structuredContent as unknown as SearchResults;
     const ticket = hits.results.find((r) => r.data_class === 'customer')!;
     await bob.close();
-    const received = [{ data_class: 'customer', source: ticket.citation.source, doc_id: ticket.citation.doc_id, chunk_hash: 'h', text: ticket.text }];
+    const received = [{ data_class: 'customer', doc_id: ticket.citation.doc_id, chunk_hash: 'h', shingles: shingleHashes(ticket.text) }];
     const verdict = checkRelease({
       received,
       destinationClass: 'public',

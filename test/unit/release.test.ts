@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRelease, QUOTE_THRESHOLD, type ReaderSets, type ReleaseInput } from '../../src/governance/release.js';
+import { checkRelease, QUOTE_THRESHOLD, shingleHashes, type ReaderSets, type ReleaseInput } from '../../src/governance/release.js';
 
 // Reader sets chosen so that ranks would give the wrong answer: "ops" has a higher rank in the real
 // catalogue sense than "wiki", but their reader sets are not nested.
@@ -18,7 +18,7 @@ const chunk = (data_class: string, text = SECRET_TEXT, doc_id = `${data_class}/d
   source: data_class,
   doc_id,
   chunk_hash: `h-${doc_id}`,
-  text,
+  shingles: shingleHashes(text),
 });
 const release = (over: Partial<ReleaseInput>) => checkRelease({ received: [], destinationClass: 'public', readers, ...over });
 

@@ -28,14 +28,16 @@ export const checkReleaseTool = defineTool({
   outputSchema: output,
   readOnly: true,
   auditArgs: ({ destination_class, draft }) => ({ destination_class, draft_chars: draft?.length ?? 0 }),
-  async handler({ destination_class, draft }, { request, run, core }) {
+  async handler({ destination_class, draft }, { request, core }) {
+    // What the task received in every session, process and replica, not just this connection.
+    const taint = await core.received(request);
     if (!request.policy.classInfo(destination_class)) {
       return {
         structured: {
           allowed: false,
           reason: `unknown destination class "${destination_class}"`,
           destination_class,
-          received_classes: [...run.classes].sort(),
+          received_classes: taint.classes,
           blocking_classes: [],
           quoted: [],
         },
@@ -43,8 +45,8 @@ export const checkReleaseTool = defineTool({
         isError: true,
       };
     }
-    const verdict = core.checkRelease(request, run.received(), destination_class, draft);
-    const structured = { ...verdict, destination_class, received_classes: [...run.classes].sort() };
+    const verdict = core.checkRelease(request, taint.chunks, destination_class, draft);
+    const structured = { ...verdict, destination_class, received_classes: taint.classes };
     return {
       structured,
       text: `${verdict.allowed ? 'ALLOWED' : 'NOT ALLOWED'}: ${verdict.reason}`,

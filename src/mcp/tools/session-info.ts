@@ -19,12 +19,13 @@ const output = z.object({
 export const sessionInfoTool = defineTool({
   name: 'session_info',
   title: 'This run and its boundary',
-  description: 'Run id, task, owner, agent, scope, allowed methods, and the data classes and sources this run has received so far.',
+  description: 'Run id, task, owner, agent, scope, allowed methods, and the data classes and sources this task has received so far (in any session).',
   inputSchema: input,
   outputSchema: output,
   readOnly: true,
   auditArgs: () => ({}),
-  async handler(_args, { request, run }) {
+  async handler(_args, { request, run, core }) {
+    const taint = await core.received(request);
     const { identity, authority } = request;
     const structured = {
       run_id: run.runId,
@@ -36,7 +37,7 @@ export const sessionInfoTool = defineTool({
       scope: { sources: identity.scope.sources ?? null, classes: identity.scope.classes ?? null },
       methods: authority.methods,
       reachable_classes: authority.classes.map((c) => c.id),
-      received: { classes: [...run.classes].sort(), sources: [...run.sources].sort() },
+      received: { classes: taint.classes, sources: taint.sources },
       policy_version: authority.policyVersion,
     };
     const text = [
