@@ -33,7 +33,7 @@ export async function runAuditBench(opts: { quick: boolean; seconds?: number }):
   for (const clients of [1, 8]) for (let round = 0; round < 3; round++) plan.push([clients, false, true], [clients, true, true]);
   for (const [clients, audited, measured] of plan) {
     {
-      const deps: SessionDeps = { gate: runtime.gate, core: runtime.core, audit: audited ? runtime.audit : NO_AUDIT, admit: runtime.admit };
+      const deps: SessionDeps = { gate: runtime.gate, core: runtime.core, audit: audited ? runtime.audit : NO_AUDIT, admit: runtime.admit, rate: runtime.rate };
       const latencies: number[] = [];
       const deadline = performance.now() + seconds * 1000;
       await Promise.all(

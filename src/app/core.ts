@@ -14,7 +14,7 @@ export function corePorts(app: App, retrieval: RetrievalDeps, modelId: string): 
     fetch: (ctx, id) => fetchDocument(retrieval, ctx, id),
     listSources: (ctx) => listSources(retrieval, ctx),
     async requestAccess(ctx, target, reason) {
-      const row = await app.governance.requestAccess(ctx.identity, target, reason);
+      const row = await app.governance.requestAccess(ctx.identity, target, reason, app.config.quotas);
       return { request_id: row.id };
     },
     recordReceived: (ctx, passages) => app.taint.record(ctx.identity.taskId, ctx.identity.runId, passages),

@@ -8,6 +8,7 @@ import { KillSwitchWatcher } from '../governance/watcher.js';
 import type { TaskGrant } from '../identity/grant.js';
 import { publishedVerificationKeys } from '../identity/key-registry.js';
 import { GrantVerifier } from '../identity/verify.js';
+import { CallRate } from '../config/quotas.js';
 import { SessionRefused, type SessionDeps } from '../mcp/session.js';
 import { openApp, type App } from './app.js';
 import { auditPort } from './audit-adapter.js';
@@ -55,6 +56,7 @@ export async function openServer(config: Config, options: { replicaId?: string }
     core: corePorts(app, { store: app.store, embedder, sources: app.sources }, embedder.modelId),
     audit: auditPort(app, auditLog, embedder.modelId),
     admit,
+    rate: new CallRate(config.quotas.callsPerMinutePerTask),
     async close() {
       watcher.stop();
       await auditLog.close();

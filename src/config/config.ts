@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from './errors.js';
 import { PACKAGE_ROOT } from './package.js';
+import { QuotasSchema } from './quotas.js';
 
 /**
  * Configuration: defaults < config file < environment < flags (later wins).
@@ -38,6 +39,7 @@ export const ConfigSchema = z
     auditShipSeconds: z.number().min(0).max(3600).default(5),
     /** How long a call may wait for the kill-switch state to be read before it is refused (fail closed). */
     governanceTimeoutSeconds: z.number().min(0.05).max(600).default(10),
+    quotas: QuotasSchema.prefault({}),
     replicaId: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" only')

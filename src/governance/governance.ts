@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Approval, RequestIdentity } from '../identity/identity.js';
+import { QuotaExceeded, type Quotas } from '../config/quotas.js';
 import { predicatesFor } from '../store/predicates.js';
 import type { Store } from '../store/store.js';
 import type { TypedTable } from '../store/typed-table.js';
@@ -81,8 +82,29 @@ export class Governance {
   }
 
   // ---- approvals ----------------------------------------------------------------------------
-  /** Always creates a pending request: the answer does not reveal whether the target exists. */
-  async requestAccess(identity: RequestIdentity, target: { kind: 'class' | 'source'; id: string }, reason: string): Promise<ApprovalRow> {
+  /**
+   * A pending request, whether or not the target exists (the answer reveals nothing). The same task
+   * asking again for the same target gets its open request back (the approvers' queue holds it once);
+   * past the per-task or per-human limit of open requests, QuotaExceeded.
+   */
+  async requestAccess(
+    identity: RequestIdentity,
+    target: { kind: 'class' | 'source'; id: string },
+    reason: string,
+    limits: Pick<Quotas, 'pendingRequestsPerTask' | 'pendingRequestsPerHuman'>,
+  ): Promise<ApprovalRow> {
+    const pending = await this.approvals.rows(approvalWhere.and(approvalWhere.eq('status', 'pending'), approvalWhere.eq('human', identity.human)), {
+      latest: true,
+    });
+    const mine = pending.filter((r) => r.task_id === identity.taskId);
+    const same = mine.find((r) => r.target_kind === target.kind && r.target_id === target.id);
+    if (same) return same;
+    if (mine.length >= limits.pendingRequestsPerTask)
+      throw new QuotaExceeded(`this task already has ${mine.length} pending access requests (the limit); wait for an approver to decide them`);
+    if (pending.length >= limits.pendingRequestsPerHuman)
+      throw new QuotaExceeded(
+        `${identity.human}'s tasks already have ${pending.length} pending access requests (the limit); wait for approvers to decide them`,
+      );
     const row: ApprovalRow = {
       id: `apr_${randomUUID().slice(0, 8)}`,
       task_id: identity.taskId,

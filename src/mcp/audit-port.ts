@@ -9,7 +9,7 @@ export interface CallRecord {
   reason: string | null;
   args: Record<string, unknown>;
   decision: 'allowed' | 'denied' | 'error' | 'killed';
-  denial?: 'method_not_allowed' | 'invalid_input' | 'not_found_or_forbidden' | 'killed' | 'grant_expired' | 'internal_error';
+  denial?: 'method_not_allowed' | 'invalid_input' | 'not_found_or_forbidden' | 'killed' | 'grant_expired' | 'internal_error' | 'quota_exceeded';
   boundaryPressure?: BoundaryPressure;
   chunks: Provenance[];
   withheld: number;

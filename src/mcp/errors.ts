@@ -22,6 +22,11 @@ export function grantExpired(): McpError {
   return new McpError(ErrorCode.InvalidRequest, 'The task grant has expired; ask your human for a new task grant');
 }
 
+/** Past a quota: the message says which limit and what to do. */
+export function quotaExceeded(message: string): McpError {
+  return new McpError(ErrorCode.InvalidRequest, `Quota exceeded: ${message}`);
+}
+
 export function auditUnavailable(): McpError {
   return new McpError(ErrorCode.InternalError, 'The audit log cannot be written, so Clearance refuses to answer (fail closed). Tell the Clearance admin.');
 }

@@ -22,6 +22,8 @@ interface LiveSession {
   transport: StreamableHTTPServerTransport;
   jti: string;
   expiry: NodeJS.Timeout;
+  /** Closes the session after `quotas.sessionIdleSeconds` without a request; reset by each request. */
+  idle: NodeJS.Timeout;
 }
 
 /** The path part of the configured resource URI is where MCP is served (e.g. /mcp). */
@@ -102,6 +104,7 @@ export function createHttpApp(
     if (!live) return;
     sessions.delete(id);
     clearTimeout(live.expiry);
+    clearTimeout(live.idle);
     await endRun(live.session, reason).catch(() => undefined);
     await live.transport.close().catch(() => undefined);
   };
@@ -115,9 +118,19 @@ export function createHttpApp(
       // Unknown session (expired, or opened on another replica): 404 tells the client to re-initialise.
       if (!live) return jsonRpcError(res, 404, -32001, 'Session not found; initialize a new session');
       if (live.jti !== grant.jti) return jsonRpcError(res, 403, -32600, 'This session belongs to a different task grant');
+      live.idle.refresh();
       return live.transport.handleRequest(req, res, req.body);
     }
     if (!isInitializeRequest(req.body)) return jsonRpcError(res, 400, -32600, 'No Mcp-Session-Id: the first request of a session must be initialize');
+    const open = [...sessions.values()].filter((s) => s.jti === grant.jti).length;
+    if (open >= config.quotas.sessionsPerGrant) {
+      return jsonRpcError(
+        res,
+        429,
+        -32600,
+        `Quota exceeded: this task grant already has ${open} open sessions (the limit); close one (HTTP DELETE) or reuse it`,
+      );
+    }
     let session: Session;
     try {
       session = await startRun(deps, grant, 'http');
@@ -130,7 +143,9 @@ export function createHttpApp(
       onsessioninitialized: (id) => {
         const expiry = setTimeout(() => void close(id, 'grant expired'), Math.max(0, grant.expiresAt.getTime() - Date.now()));
         expiry.unref();
-        sessions.set(id, { session, transport, jti: grant.jti, expiry });
+        const idle = setTimeout(() => void close(id, 'idle session expired'), config.quotas.sessionIdleSeconds * 1000);
+        idle.unref();
+        sessions.set(id, { session, transport, jti: grant.jti, expiry, idle });
       },
     });
     transport.onclose = () => {
@@ -145,6 +160,7 @@ export function createHttpApp(
     const live = sessions.get(req.header('mcp-session-id') ?? '');
     if (!live) return jsonRpcError(res, 404, -32001, 'Session not found; initialize a new session');
     if (live.jti !== grant.jti) return jsonRpcError(res, 403, -32600, 'This session belongs to a different task grant');
+    live.idle.refresh();
     await live.transport.handleRequest(req, res);
   };
   app.get(path, auth, existing);

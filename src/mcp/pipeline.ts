@@ -2,7 +2,8 @@ import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.j
 import type { RequestContext } from '../gate/gate.js';
 import { travellingLabels } from '../labels/provenance.js';
 import type { CallRecord } from './audit-port.js';
-import { auditUnavailable, grantExpired, internalFailure, invalidArguments, stoppedByKillSwitch, unknownTool } from './errors.js';
+import { QuotaExceeded } from '../config/quotas.js';
+import { auditUnavailable, grantExpired, internalFailure, invalidArguments, quotaExceeded, stoppedByKillSwitch, unknownTool } from './errors.js';
 import type { Session } from './session.js';
 import { TOOLS } from './tools/index.js';
 import type { ToolDefinition, ToolOutcome } from './tool.js';
@@ -76,10 +77,15 @@ export async function callTool(session: Session, name: string, rawArgs: unknown)
 }
 
 async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
-  const { identity, gate, run, core } = session;
+  const { identity, gate, run, core, rate } = session;
   if (Date.parse(identity.grantExpiresAt) <= Date.now()) throw new Refusal(grantExpired(), { decision: 'denied', denial: 'grant_expired' });
   const killed = await gate.killedFor(identity);
   if (killed) throw new Refusal(stoppedByKillSwitch(killed.reason), { decision: 'killed', denial: 'killed', error: `switch ${killed.id}` });
+  try {
+    rate.take(identity.taskId);
+  } catch (err) {
+    throw new Refusal(quotaExceeded((err as Error).message), { decision: 'denied', denial: 'quota_exceeded' });
+  }
   const ctx = await gate.enter(identity).catch((err: unknown) => {
     throw new Refusal(internalFailure(), { decision: 'error', denial: 'internal_error', error: safeMessage(err) });
   });
@@ -111,6 +117,8 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
   try {
     result = await tool.handler(parsed.data, { request: ctx, run, core });
   } catch (err) {
+    if (err instanceof QuotaExceeded)
+      throw new Refusal(quotaExceeded(err.message), { decision: 'denied', denial: 'quota_exceeded', args, policyVersion: ctx.authority.policyVersion });
     throw failed(err);
   }
   // The output contract: what leaves is exactly what the tool advertises (fail closed otherwise).

@@ -3,6 +3,7 @@ import type { Gate } from '../gate/gate.js';
 import type { TaskGrant } from '../identity/grant.js';
 import { identityFromGrant } from '../identity/grant.js';
 import type { RequestIdentity, Transport } from '../identity/identity.js';
+import type { CallRate } from '../config/quotas.js';
 import type { AuditPort } from './audit-port.js';
 import type { CorePorts } from './core-ports.js';
 import { RunState } from './run-state.js';
@@ -18,12 +19,15 @@ export interface Session {
   gate: Gate;
   core: CorePorts;
   audit: AuditPort;
+  rate: CallRate;
 }
 
 export interface SessionDeps {
   gate: Gate;
   core: CorePorts;
   audit: AuditPort;
+  /** Calls per task per minute, shared by every session of this process. */
+  rate: CallRate;
   /** Fails closed for unknown humans/agents and revoked tasks. */
   admit(grant: TaskGrant): Promise<void>;
 }
@@ -43,7 +47,7 @@ export async function startRun(deps: SessionDeps, grant: TaskGrant, transport: T
     sourcesInScope: authority.sources,
     policyVersion: authority.policyVersion,
   });
-  return { identity, run, gate: deps.gate, core: deps.core, audit: deps.audit };
+  return { identity, run, gate: deps.gate, core: deps.core, audit: deps.audit, rate: deps.rate };
 }
 
 export async function endRun(session: Session, endReason: string): Promise<void> {

@@ -183,7 +183,7 @@ describe(`leaks through the MCP transports (${WORLDS} worlds × ${SESSIONS_PER_W
                     scope: {},
                     grantExpiresAt: grant.expiresAt.toISOString(),
                   };
-                  const request = await governance.requestAccess(identity, { kind: 'class', id: a.cls }, 'generated');
+                  const request = await governance.requestAccess(identity, { kind: 'class', id: a.cls }, 'generated', config.quotas);
                   await governance.approve(request.id, { human: spec.human === 'h4' ? 'h3' : 'h4', auth: 'test' }, 3600, () => true);
                 }
                 if (spec.killed) {
