@@ -5,6 +5,7 @@ import { findSecrets } from '../../src/ingest/dlp/secrets.js';
 import { screenDocument } from '../../src/ingest/dlp/screen.js';
 import type { ParsedDoc } from '../../src/ingest/document.js';
 import { parseMarkdown } from '../../src/ingest/parse/markdown.js';
+import { ClassInfoSchema } from '../../src/policy/files.js';
 
 const checkDigit = (body: string) => [...'0123456789'].find((d) => luhnValid(body + d))!;
 const digits = (min: number, max: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((a) => a.join(''));
@@ -81,6 +82,12 @@ describe('secrets (secretlint recommended preset + password lines)', () => {
     expect(JSON.stringify(hits)).not.toContain(secret);
   });
 
+  it('the AWS secret key span is the key itself (the rule reports the match start with the key length)', async () => {
+    const text = 'aws_secret_access_key = nW7rTq2LxP9vKd4sHm8ZbYc3FjE6gUa1oRi5NtQw\n';
+    const [hit] = (await findSecrets(text)).filter((h) => h.kind === 'aws-secret-access-key');
+    expect(text.slice(hit!.start, hit!.end)).toBe('nW7rTq2LxP9vKd4sHm8ZbYc3FjE6gUa1oRi5NtQw');
+  });
+
   it('no false positive on ordinary ticket text', async () => {
     for (const text of ORDINARY) expect(await findSecrets(text), text).toEqual([]);
   });
@@ -125,5 +132,14 @@ describe('screenDocument', () => {
   it('a document with nothing in it passes unchanged', async () => {
     const plain = parseMarkdown(ORDINARY.join('\n\n'), 'tickets/p.md', 'p.md');
     expect(await screenDocument(plain, 'customer', 'refuse')).toEqual({ doc: plain, findings: null, refusal: null });
+  });
+});
+
+describe('the secrets option of a class (policy/classes.yaml)', () => {
+  const cls = { id: 'customer', rank: 4, description: 'Customer tickets.' };
+  it('defaults to redact when a class omits it, and takes only redact, flag or refuse', () => {
+    expect(ClassInfoSchema.parse(cls).secrets).toBe('redact');
+    for (const secrets of ['redact', 'flag', 'refuse']) expect(ClassInfoSchema.parse({ ...cls, secrets }).secrets).toBe(secrets);
+    expect(ClassInfoSchema.safeParse({ ...cls, secrets: 'ignore' }).success).toBe(false);
   });
 });

@@ -30,22 +30,23 @@ export function kindOf(messageId: string): string {
 }
 
 /**
- * The reported range, widened to every occurrence of a reported value that overlaps it: some rules
- * report the start of the whole match with the length of the captured secret, which would leave the
- * secret's tail in place.
+ * The span to redact. Some rules report the start of the whole match with the length of the captured
+ * secret (the AWS secret key rule), which would leave the secret's tail in place: a reported value
+ * that overlaps the range and is at least as long as it is taken as the secret itself; shorter values
+ * only widen the range, never narrow it.
  */
 function spanOf(text: string, message: SecretLintCoreResultMessage): Span {
-  let [start, end] = message.range;
+  const [start, end] = message.range;
   const values = Object.values(message.data ?? {}).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  const hits: Span[] = [];
   for (const value of values) {
     for (let at = text.indexOf(value, Math.max(0, start - value.length)); at >= 0 && at < end; at = text.indexOf(value, at + 1)) {
-      if (at + value.length > start) {
-        start = Math.min(start, at);
-        end = Math.max(end, at + value.length);
-      }
+      if (at + value.length > start) hits.push({ start: at, end: at + value.length });
     }
   }
-  return { start, end };
+  const whole = hits.filter((h) => h.end - h.start >= end - start);
+  const parts = whole.length > 0 ? whole : [{ start, end }, ...hits];
+  return { start: Math.min(...parts.map((p) => p.start)), end: Math.max(...parts.map((p) => p.end)) };
 }
 
 // `password: x`, `passwd=x`, `pwd = "x"`: the value only, up to whitespace or a closing quote.
