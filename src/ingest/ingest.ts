@@ -3,12 +3,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Embedder } from '../embed/embedder.js';
 import { assertStoreModel } from '../embed/model-guard.js';
+import { DEFAULT_SECRETS_MODE, type SecretsMode } from '../labels/secrets.js';
 import { WriterLease } from '../store/lease.js';
 import { chunkWhere } from '../store/permission-filter.js';
 import { predicatesFor } from '../store/predicates.js';
 import type { SourceColumn, SourceRow } from '../store/schema.js';
 import type { ChunkTable, SourceTable, Store } from '../store/store.js';
 import type { ChunkOptions } from './chunker.js';
+import { DocFindingsSchema } from './dlp/finding.js';
 import type { ReaderDirectory } from './labels.js';
 import { loadManifest, MANIFEST_FILE, type CorpusManifest } from './manifest.js';
 import { parseSource } from './parse/index.js';
@@ -29,6 +31,8 @@ export const SourceReportSchema = z.object({
   chunksWritten: z.number().int(),
   chunks: z.number().int(),
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  /** Secrets and card numbers found (kind, rule, span; never the value) and the class's mode for them. */
+  secrets: z.array(DocFindingsSchema),
 });
 export type SourceReport = z.infer<typeof SourceReportSchema>;
 
@@ -57,6 +61,8 @@ export interface IngestOptions {
   embedder: Embedder;
   knownClasses: ReadonlySet<string>;
   directory: ReaderDirectory;
+  /** Each class's secrets mode (default: redact everywhere). */
+  secretsMode?: (dataClass: string) => SecretsMode;
   sources?: string[];
   dryRun?: boolean;
   /** Documents per store commit: each commit replaces whole documents atomically. */
@@ -118,6 +124,7 @@ async function ingestUnderLease(options: IngestOptions): Promise<IngestReport> {
       chunksWritten: 0,
       chunks: 0,
       skipped: [],
+      secrets: [],
     };
     reports.push(report);
     try {
@@ -148,8 +155,9 @@ async function ingestSource(options: IngestOptions, tables: Tables, dir: string,
   const manifest = await loadManifest(dir, options.knownClasses);
   report.dataClass = manifest.data_class;
   const { docs, skips } = await parseSource(dir, manifest);
-  const plan = await planSource(tables.chunks, manifest, docs, options.directory);
+  const plan = await planSource(tables.chunks, manifest, docs, options.directory, options.secretsMode ?? (() => DEFAULT_SECRETS_MODE));
   report.skipped.push(...skips, ...plan.skips);
+  report.secrets = plan.secrets;
   report.docs = plan.toEmbed.length + plan.toRelabel.length + plan.unchanged;
   report.unchanged = plan.unchanged;
   report.embedded = plan.toEmbed.length;

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { SecretsMode } from '../labels/secrets.js';
 import type { ChunkTable } from '../store/store.js';
 import { chunkWhere } from '../store/permission-filter.js';
 import type { ParsedDoc, Skip } from './document.js';
+import type { DocFindings } from './dlp/finding.js';
+import { screenDocument } from './dlp/screen.js';
 import { labelDocument, type DocLabels, type ReaderDirectory } from './labels.js';
 import type { CorpusManifest } from './manifest.js';
 
@@ -25,6 +28,8 @@ export interface SourcePlan {
   /** Every document id that stays (including ones that failed validation and keep their last good version). */
   keep: Set<string>;
   skips: Skip[];
+  /** Secrets and card numbers found, per document, and what the class's mode did about them. */
+  secrets: DocFindings[];
 }
 
 interface ExistingDoc {
@@ -42,17 +47,35 @@ async function existingDocs(table: ChunkTable, source: string): Promise<Map<stri
   );
 }
 
-/** Compares parsed documents with the store: new or changed content is embedded, label-only changes keep their vectors. */
-export async function planSource(table: ChunkTable, manifest: CorpusManifest, docs: ParsedDoc[], directory: ReaderDirectory): Promise<SourcePlan> {
+/**
+ * Compares parsed documents with the store: new or changed content is embedded, label-only changes
+ * keep their vectors. Each document is screened for secrets under its class's mode first, so the
+ * version (and so what is embedded) is that of the redacted text, and a refused document is removed.
+ */
+export async function planSource(
+  table: ChunkTable,
+  manifest: CorpusManifest,
+  docs: ParsedDoc[],
+  directory: ReaderDirectory,
+  secretsMode: (dataClass: string) => SecretsMode,
+): Promise<SourcePlan> {
   const existing = await existingDocs(table, manifest.id);
-  const plan: SourcePlan = { toEmbed: [], toRelabel: [], removed: [], unchanged: 0, keep: new Set(), skips: [] };
-  for (const doc of docs) {
-    plan.keep.add(doc.docId); // a document that fails validation keeps its last good version
+  const plan: SourcePlan = { toEmbed: [], toRelabel: [], removed: [], unchanged: 0, keep: new Set(), skips: [], secrets: [] };
+  for (const parsed of docs) {
+    plan.keep.add(parsed.docId); // a document that fails validation keeps its last good version
     let labels: DocLabels;
     try {
-      labels = labelDocument(manifest, doc, directory);
+      labels = labelDocument(manifest, parsed, directory);
     } catch (err) {
-      plan.skips.push({ path: doc.path, reason: (err as Error).message });
+      plan.skips.push({ path: parsed.path, reason: (err as Error).message });
+      continue;
+    }
+    const screened = await screenDocument(parsed, labels.dataClass, secretsMode(labels.dataClass));
+    if (screened.findings) plan.secrets.push(screened.findings);
+    const doc = screened.doc;
+    if (!doc) {
+      plan.keep.delete(parsed.docId); // refused: its stored chunks (from before the refusal) go too
+      if (screened.refusal) plan.skips.push(screened.refusal);
       continue;
     }
     const planned: PlannedDoc = { doc, labels, version: sha256(`${doc.title}\0${doc.text}`), updatedAt: doc.updatedAt ?? new Date(0).toISOString() };

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../config/errors.js';
 import { IdSchema } from '../labels/ids.js';
+import { DEFAULT_SECRETS_MODE, SecretsModeSchema } from '../labels/secrets.js';
 
 export class PolicyError extends Error {
   override name = 'PolicyError';
@@ -22,6 +23,8 @@ export const ClassInfoSchema = z
     rank: z.number().int().min(0),
     description: z.string().min(1),
     stale: z.enum(['flag', 'exclude']).default('flag'),
+    /** What ingest does with a secret or card number found in a document of this class. */
+    secrets: SecretsModeSchema.default(DEFAULT_SECRETS_MODE),
   })
   .strict();
 export type ClassInfo = z.infer<typeof ClassInfoSchema>;

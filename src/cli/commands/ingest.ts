@@ -69,6 +69,8 @@ export function registerIngest(program: Command): void {
     });
 }
 
+const VERB = { redact: 'redacted', flag: 'flagged, kept', refuse: 'refused' } as const;
+
 function printReport(report: IngestReport): void {
   printTable(
     report.sources.map((s) => ({
@@ -80,12 +82,18 @@ function printReport(report: IngestReport): void {
       deleted: s.deleted,
       chunks: s.chunks,
       skipped: s.skipped.length,
+      secrets: s.secrets.reduce((n, d) => n + d.findings.length, 0),
       status: s.error ? 'ERROR' : 'ok',
     })),
   );
   for (const s of report.sources) {
     if (s.error) process.stderr.write(`\n${s.source}: ${s.error}\n`);
     for (const skip of s.skipped) process.stderr.write(`  skipped ${s.source}/${skip.path}: ${skip.reason}\n`);
+    // Kind, rule and span only: the report never carries the value it found.
+    for (const d of s.secrets) {
+      const where = d.findings.map((f) => `${f.kind} ${f.field}[${f.start},${f.end}) ${f.rule}`).join('; ');
+      process.stdout.write(`  secrets ${s.source}/${d.path} (class ${d.dataClass}: ${VERB[d.mode]} ${d.findings.length}): ${where}\n`);
+    }
   }
   const rate =
     report.seconds > 0 ? ` (${(report.docsEmbedded / report.seconds).toFixed(1)} docs/s, ${(report.chunksWritten / report.seconds).toFixed(1)} chunks/s)` : '';
