@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { buildPacket, formatPacket, readRunReport } from '../../audit/packet.js';
 import { purgeAudit } from '../../audit/purge.js';
 import { readAuditRecords } from '../../audit/reader.js';
-import { formatTrace, traceRun } from '../../audit/trace.js';
+import { edgeRecords, formatEdge, formatTrace, traceRun } from '../../audit/trace.js';
 import { verifyAudit } from '../../audit/verify.js';
 import { whoRead } from '../../audit/who-read.js';
 import { parseDurationMs } from '../../config/duration.js';
@@ -32,10 +32,19 @@ async function runTrace(command: Command, runId: string) {
 
 export function registerAudit(program: Command): void {
   program
-    .command('trace <run-id>')
-    .description('the timeline of one run: calls, reasons, chunks returned with provenance, boundary pressure, approvals, kill switches')
+    .command('trace [run-id]')
+    .description(
+      'the timeline of one run: calls, protocol requests, reasons, chunks returned with provenance, boundary pressure, approvals, kill switches; ' +
+        '--edge: the requests that reached no run (refused at the HTTP edge)',
+    )
     .option('--json', 'JSON output')
-    .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
+    .option('--edge', 'list protocol and HTTP-edge records that belong to no run')
+    .action(async (runId: string | undefined, opts: { json?: boolean; edge?: boolean }, command: Command) => {
+      if (opts.edge || !runId) {
+        if (!opts.edge) throw new Error('trace needs a run id (or --edge for the requests that reached no run)');
+        const edge = await withAuditStore(command, async (auditDir, store) => edgeRecords(await readAuditRecords(auditDir, store)));
+        return void process.stdout.write(opts.json ? `${JSON.stringify(edge, null, 2)}\n` : `${formatEdge(edge)}\n`);
+      }
       const trace = await runTrace(command, runId);
       process.stdout.write(opts.json ? `${JSON.stringify(trace, null, 2)}\n` : `${formatTrace(trace)}\n`);
     });
