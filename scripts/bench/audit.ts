@@ -15,7 +15,7 @@ import { buildServer } from '../../src/mcp/server.js';
 import { startRun, type SessionDeps } from '../../src/mcp/session.js';
 import { percentile, report, round, type Row } from './report.js';
 
-const NO_AUDIT: AuditPort = { recordCall: async () => undefined, recordRun: async () => undefined };
+const NO_AUDIT: AuditPort = { recordCall: async () => undefined, recordRun: async () => undefined, recordProtocol: async () => undefined };
 const QUERIES = ['INC-2041 root cause', 'config push canary latency gate', 'API key rotation', 'log redaction filter', 'checkout p95 latency'];
 
 /** Search throughput through the MCP pipeline with the audit log on vs off, same run, same data. */

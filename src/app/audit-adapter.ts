@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/log.js';
-import type { CallEvent, RunEvent } from '../audit/record.js';
+import type { CallEvent, ProtocolEvent, RunEvent } from '../audit/record.js';
 import type { RequestIdentity } from '../identity/identity.js';
 import type { AuditPort } from '../mcp/audit-port.js';
 import type { App } from './app.js';
@@ -51,6 +51,29 @@ export function auditPort(app: App, log: AuditLog, modelId: string): AuditPort {
         received: r.received ?? null,
         end_reason: r.endReason ?? null,
         policy_version: r.policyVersion ?? app.policy().version,
+      };
+      await log.append(event);
+    },
+    async recordProtocol(r) {
+      const event: ProtocolEvent = {
+        kind: 'protocol',
+        layer: r.layer,
+        run_id: r.runId,
+        transport: r.transport,
+        verified: r.claims.verified,
+        sub: r.claims.sub,
+        azp: r.claims.azp,
+        jti: r.claims.jti,
+        task_id: r.claims.taskId,
+        method: r.method,
+        request_id: r.requestId,
+        http: r.http ?? null,
+        params_shape: r.paramsShape ?? null,
+        tool: r.tool ?? null,
+        outcome: r.outcome,
+        status: r.status ?? null,
+        error_code: r.errorCode ?? null,
+        reason: r.reason ?? null,
       };
       await log.append(event);
     },

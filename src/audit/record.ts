@@ -74,11 +74,43 @@ export const CheckpointEventSchema = z.object({
   anchor_hash: z.string(),
 });
 
-export const AuditEventSchema = z.discriminatedUnion('kind', [CallEventSchema, RunEventSchema, AdminEventSchema, CheckpointEventSchema]);
+/**
+ * A request recorded below the tool pipeline: a JSON-RPC request of a session that no call record
+ * covers (tools/list, initialize, unknown methods, tools/call the SDK refused as malformed) or an
+ * HTTP response refused at the edge (401, 403, 404…). Who asked is what could be read: from the
+ * session's verified grant, or claimed in a token that did not verify (`verified: false`).
+ */
+export const ProtocolEventSchema = z.object({
+  kind: z.literal('protocol'),
+  layer: z.enum(['jsonrpc', 'http']),
+  /** The run whose session the request reached or addressed; null when it reached none. */
+  run_id: z.string().nullable(),
+  transport: z.string(),
+  verified: z.boolean(),
+  sub: z.string().nullable(),
+  azp: z.string().nullable(),
+  jti: z.string().nullable(),
+  task_id: z.string().nullable(),
+  /** The JSON-RPC method as sent (shown as JSON when not a string); null for a non-JSON-RPC refusal. */
+  method: z.string().nullable(),
+  request_id: z.string().nullable(),
+  /** `POST /mcp` at the HTTP edge. */
+  http: z.string().nullable(),
+  /** Top-level params keys and their JSON types, and a string `name`: the request's shape, not its content. */
+  params_shape: z.record(z.string(), z.string()).nullable(),
+  tool: z.string().nullable(),
+  outcome: z.enum(['answered', 'refused']),
+  status: z.number().int().nullable(),
+  error_code: z.number().int().nullable(),
+  reason: z.string().nullable(),
+});
+
+export const AuditEventSchema = z.discriminatedUnion('kind', [CallEventSchema, RunEventSchema, AdminEventSchema, CheckpointEventSchema, ProtocolEventSchema]);
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export type CallEvent = z.infer<typeof CallEventSchema>;
 export type RunEvent = z.infer<typeof RunEventSchema>;
 export type AdminEvent = z.infer<typeof AdminEventSchema>;
+export type ProtocolEvent = z.infer<typeof ProtocolEventSchema>;
 
 export const ChainFieldsSchema = z.object({
   seq: z.number().int().min(1),

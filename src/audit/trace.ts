@@ -1,11 +1,13 @@
 import { inertLine, plain } from '../views/inert.js';
-import type { AdminEvent, AuditRecord, CallEvent, RunEvent } from './record.js';
+import type { AdminEvent, AuditRecord, CallEvent, ProtocolEvent, RunEvent } from './record.js';
 
 export interface RunTrace {
   runId: string;
   start: (RunEvent & AuditRecord) | null;
   end: (RunEvent & AuditRecord) | null;
   calls: (CallEvent & AuditRecord)[];
+  /** Requests of this run below the tool pipeline (tools/list, unknown methods, malformed calls) and edge refusals that addressed its session. */
+  protocol: (ProtocolEvent & AuditRecord)[];
   /** Approvals, kill switches and revocations that touch this run, its task, agent or human. */
   governance: (AdminEvent & AuditRecord)[];
   boundaryPressure: { ts: string; method: string; kind: string; detail: string; reason: string | null; outcome: string }[];
@@ -19,8 +21,10 @@ export function traceRun(records: AuditRecord[], runId: string): RunTrace | null
   const start = (mine.find((r) => r.kind === 'run.start') ?? null) as RunTrace['start'];
   const end = (mine.find((r) => r.kind === 'run.end') ?? null) as RunTrace['end'];
   const calls = mine.filter((r): r is CallEvent & AuditRecord => r.kind === 'call');
-  const first = mine[0] as CallEvent;
-  const touches = new Set([runId, first.task_id, first.agent, first.human, '*']);
+  const protocol = mine.filter((r): r is ProtocolEvent & AuditRecord => r.kind === 'protocol');
+  // The run's own records name its task, agent and human; a protocol record may name an intruder.
+  const first = mine.find((r) => r.kind !== 'protocol') as CallEvent | RunEvent | undefined;
+  const touches = new Set([runId, '*', ...(first ? [first.task_id, first.agent, first.human] : [])]);
   const governance = records.filter(
     (r): r is AdminEvent & AuditRecord =>
       r.kind === 'admin' && GOVERNANCE_ACTIONS.test(r.action) && (touches.has(r.target) || r.target.split(':').some((t) => touches.has(t))),
@@ -35,7 +39,7 @@ export function traceRun(records: AuditRecord[], runId: string): RunTrace | null
       reason: c.reason,
       outcome: c.decision === 'allowed' ? 'answered within scope' : `${c.decision}${c.denial ? ` (${c.denial})` : ''}`,
     }));
-  return { runId, start, end, calls, governance, boundaryPressure };
+  return { runId, start, end, calls, protocol, governance, boundaryPressure };
 }
 
 /**
@@ -53,9 +57,13 @@ export function formatTrace(trace: RunTrace): string {
       plain`  task ${s.task_id} "${s.task_purpose}" · human ${s.human} · agent ${s.agent} · ${s.transport} · started ${s.ts}`,
       `  methods ${list(s.methods_allowed)} · classes ${list(s.classes_reachable) || 'none'}${s.classes_with_approval.length ? ` (with approval: ${list(s.classes_with_approval)})` : ''} · policy ${inertLine(s.policy_version)}`,
     );
-  const events = [...trace.calls, ...trace.governance].sort((a, b) => a.ts.localeCompare(b.ts));
+  const events = [...trace.calls, ...trace.protocol, ...trace.governance].sort((a, b) => a.ts.localeCompare(b.ts));
   out.push('', 'Timeline:');
   for (const e of events) {
+    if (e.kind === 'protocol') {
+      out.push(...protocolLines(e));
+      continue;
+    }
     if (e.kind === 'admin') {
       out.push(plain`  ${e.ts}  [admin] ${e.action} ${e.target} by ${e.actor} (${e.actor_auth})`);
       continue;
@@ -77,4 +85,29 @@ export function formatTrace(trace: RunTrace): string {
     );
   else out.push('', 'Run has no end record yet (still open, or the server stopped abruptly).');
   return out.join('\n');
+}
+
+/** One protocol or edge record: what was asked, who claimed to ask (verified or not), the answer. */
+export function protocolLines(e: ProtocolEvent & AuditRecord): string[] {
+  const what = e.method ?? e.http ?? '(no method)';
+  const answer =
+    e.outcome === 'answered' ? 'answered' : `refused${e.status !== null ? ` ${e.status}` : ''}${e.error_code !== null ? ` (code ${e.error_code})` : ''}`;
+  const who = e.sub || e.azp || e.jti ? `${e.sub ?? '?'} via ${e.azp ?? '?'} jti ${e.jti ?? '?'}` : 'no credential';
+  const lines = [
+    plain`  ${e.ts}  [${e.layer}] ${what}${e.tool !== null ? ` ${e.tool}` : ''} → ${answer}  by ${who} (${e.verified ? 'verified' : 'unverified'})`,
+  ];
+  if (e.reason) lines.push(plain`      reason ${e.reason}`);
+  if (e.params_shape) lines.push(plain`      params ${JSON.stringify(e.params_shape)}`);
+  if (e.http && e.method) lines.push(plain`      ${e.http}`);
+  return lines;
+}
+
+/** Protocol and edge records that reached no run (bad or missing bearer, unknown session…), oldest first. */
+export function edgeRecords(records: AuditRecord[]): (ProtocolEvent & AuditRecord)[] {
+  return records.filter((r): r is ProtocolEvent & AuditRecord => r.kind === 'protocol' && r.run_id === null);
+}
+
+export function formatEdge(records: (ProtocolEvent & AuditRecord)[]): string {
+  if (records.length === 0) return 'No refusals outside a run.';
+  return ['Requests that reached no run:', ...records.flatMap(protocolLines)].join('\n');
 }

@@ -1,6 +1,8 @@
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { inertLine } from '../views/inert.js';
 import type { Skip } from './document.js';
 import type { CorpusManifest } from './manifest.js';
 import { MANIFEST_FILE } from './manifest.js';
@@ -17,9 +19,17 @@ export interface DiscoveredFile {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** A name shown byte by byte: printable ASCII as is, every other byte as `\xNN`. */
+const escapedBytes = (bytes: Buffer) =>
+  [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+
+/** A path is safe when no view would have to escape it (see src/views/inert.ts): then it can be an id, a label and a line of a report. */
+const unsafeName = (rel: string) => inertLine(rel) !== rel;
+
 /**
- * The files a manifest selects, read as UTF-8 text. Symlinks that leave the corpus folder, binary,
- * huge, undecodable and empty files are reported skips, never read into the store.
+ * The files a manifest selects, read as UTF-8 text. A file that cannot be a document is a reported
+ * skip naming it (escaped), never an abort of its source: unsafe or undecodable names, symlinks that
+ * leave the corpus folder or loop, unreadable, special, binary, huge, undecodable and empty files.
  */
 export async function discoverFiles(sourceDir: string, manifest: CorpusManifest): Promise<{ files: DiscoveredFile[]; skips: Skip[] }> {
   const root = await realpath(sourceDir);
@@ -28,49 +38,72 @@ export async function discoverFiles(sourceDir: string, manifest: CorpusManifest)
   const files: DiscoveredFile[] = [];
   const skips: Skip[] = [];
 
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  const walk = async (dir: string, relDir: string): Promise<void> => {
+    let entries: Dirent<Buffer>[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+    } catch (err) {
+      skips.push({ path: `${relDir || '.'}/`, reason: `folder cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      return;
+    }
+    for (const entry of named(entries, relDir, skips)) {
+      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      const isDir = entry.dirent.isDirectory();
+      if (!isDir && (rel === MANIFEST_FILE || !include(rel) || exclude(rel))) continue;
+      if (unsafeName(rel)) {
+        skips.push({ path: inertLine(rel), reason: `unsafe ${isDir ? 'folder ' : ''}name: control, line-break or bidi characters` });
+        continue;
+      }
       const full = path.join(dir, entry.name);
-      const rel = path.relative(root, full).split(path.sep).join('/');
-      if (entry.isDirectory()) {
-        await walk(full);
+      if (isDir) {
+        await walk(full, rel);
         continue;
       }
-      if (rel === MANIFEST_FILE || !include(rel) || exclude(rel)) continue;
-      const stat = await lstat(full);
-      let target = full;
-      if (stat.isSymbolicLink()) {
-        target = await realpath(full).catch(() => '');
-        if (!target || (target !== root && !target.startsWith(root + path.sep))) {
-          skips.push({ path: rel, reason: 'symlink pointing outside the corpus folder' });
-          continue;
-        }
-      } else if (!stat.isFile()) continue;
-      const info = await lstat(target);
-      const limit = rel.endsWith('.jsonl') ? MAX_JSONL_BYTES : MAX_FILE_BYTES;
-      if (info.size > limit) {
-        skips.push({ path: rel, reason: `larger than ${limit / 1024 / 1024} MB` });
-        continue;
-      }
-      const bytes = await readFile(target);
-      if (bytes.includes(0)) {
-        skips.push({ path: rel, reason: 'binary file (contains NUL bytes)' });
-        continue;
-      }
-      let text: string;
-      try {
-        text = decoder.decode(bytes).replace(/^\uFEFF/, '');
-      } catch {
-        skips.push({ path: rel, reason: 'not valid UTF-8' });
-        continue;
-      }
-      if (text.trim() === '') {
-        skips.push({ path: rel, reason: 'empty document' });
-        continue;
-      }
-      files.push({ relPath: rel, text, mtime: info.mtime.toISOString() });
+      const found = await readCandidate(root, full, rel).catch((err: NodeJS.ErrnoException) => ({ reason: `cannot be read (${err.code ?? err.message})` }));
+      if ('reason' in found) skips.push({ path: rel, reason: found.reason });
+      else files.push(found);
     }
   };
-  await walk(root);
+  await walk(root, '');
   return { files, skips };
+}
+
+/** Entries with their names decoded as UTF-8, sorted; a name that does not decode is a skip. */
+function named(entries: Dirent<Buffer>[], relDir: string, skips: Skip[]): { name: string; dirent: Dirent<Buffer> }[] {
+  const out: { name: string; dirent: Dirent<Buffer> }[] = [];
+  for (const dirent of entries) {
+    try {
+      out.push({ name: decoder.decode(dirent.name), dirent });
+    } catch {
+      skips.push({ path: `${relDir ? `${relDir}/` : ''}${escapedBytes(dirent.name)}`, reason: 'name is not valid UTF-8' });
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** One selected file as a document, or why it is not one. */
+async function readCandidate(root: string, full: string, rel: string): Promise<DiscoveredFile | { reason: string }> {
+  let target = full;
+  if ((await lstat(full)).isSymbolicLink()) {
+    const resolved = await realpath(full).catch((err: NodeJS.ErrnoException) => err);
+    if (resolved instanceof Error) return { reason: resolved.code === 'ELOOP' ? 'symlink loop' : 'dangling symlink' };
+    if (resolved !== root && !resolved.startsWith(root + path.sep)) return { reason: 'symlink pointing outside the corpus folder' };
+    target = resolved;
+  }
+  // Follows nothing further (the target is real): directories, FIFOs and devices are not documents,
+  // and reading a FIFO would block the ingest.
+  const info = await stat(target);
+  if (!info.isFile()) return { reason: 'not a regular file' };
+  const limit = rel.endsWith('.jsonl') ? MAX_JSONL_BYTES : MAX_FILE_BYTES;
+  if (info.size > limit) return { reason: `larger than ${limit / 1024 / 1024} MB` };
+  const bytes = await readFile(target);
+  if (bytes.includes(0)) return { reason: 'binary file (contains NUL bytes)' };
+  let text: string;
+  try {
+    text = decoder.decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    return { reason: 'not valid UTF-8' };
+  }
+  if (text.trim() === '') return { reason: 'empty document' };
+  return { relPath: rel, text, mtime: info.mtime.toISOString() };
 }

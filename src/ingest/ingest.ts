@@ -130,7 +130,8 @@ async function ingestUnderLease(options: IngestOptions): Promise<IngestReport> {
     try {
       await ingestSource(options, tables, path.join(options.corporaDir, name), report, dryRun);
     } catch (err) {
-      report.error = `${(err as Error).message}\n  (the store keeps this source's last good version)`;
+      // Named by the report's source; the store keeps this source's last good version.
+      report.error = err instanceof Error ? err.message : String(err);
     }
   }
   const removedSources = !options.sources && !dryRun ? await removeGoneSources(tables, folders) : [];
@@ -169,7 +170,10 @@ async function ingestSource(options: IngestOptions, tables: Tables, dir: string,
   await writeSourceRow(tables.sources, manifest, plan, report);
 }
 
+/** Narrowing and deletions first: they must apply even if embedding a new document later fails. */
 async function applyPlan(options: IngestOptions, table: ChunkTable, source: string, plan: SourcePlan, report: SourceReport): Promise<void> {
+  if (plan.toRelabel.length > 0) await relabelDocuments(table, plan.toRelabel);
+  if (plan.removed.length > 0) await table.delete(chunkWhere.in('doc_id', plan.removed));
   const commitEvery = options.commitEvery ?? 16;
   for (let i = 0; i < plan.toEmbed.length; i += commitEvery) {
     report.chunksWritten += await writeDocuments(table, options.embedder, source, plan.toEmbed.slice(i, i + commitEvery), options.chunking);
@@ -181,8 +185,6 @@ async function applyPlan(options: IngestOptions, table: ChunkTable, source: stri
       chunksDone: report.chunksWritten,
     });
   }
-  if (plan.toRelabel.length > 0) await relabelDocuments(table, plan.toRelabel);
-  if (plan.removed.length > 0) await table.delete(chunkWhere.in('doc_id', plan.removed));
 }
 
 async function writeSourceRow(table: SourceTable, manifest: CorpusManifest, plan: SourcePlan, report: SourceReport): Promise<void> {

@@ -33,8 +33,36 @@ export interface RunRecord {
   endReason?: string;
 }
 
+/** Who sent a request below the pipeline: the session's verified grant, or claims read from a token that did not verify. */
+export interface RequestClaims {
+  verified: boolean;
+  sub: string | null;
+  azp: string | null;
+  jti: string | null;
+  taskId: string | null;
+}
+
+/** A request no call record covers: JSON-RPC of a session (tools/list, unknown methods, malformed calls) or an HTTP edge refusal. */
+export interface ProtocolRecord {
+  layer: 'jsonrpc' | 'http';
+  runId: string | null;
+  transport: string;
+  claims: RequestClaims;
+  method: string | null;
+  requestId: string | null;
+  http?: string;
+  paramsShape?: Record<string, string>;
+  tool?: string;
+  outcome: 'answered' | 'refused';
+  status?: number;
+  errorCode?: number;
+  reason?: string;
+}
+
 export interface AuditPort {
   /** Resolves only once the record is durable; rejects if it cannot be written (callers fail closed). */
   recordCall(record: CallRecord): Promise<void>;
   recordRun(record: RunRecord): Promise<void>;
+  /** Durable as recordCall; the answer (or refusal) leaves after it. */
+  recordProtocol(record: ProtocolRecord): Promise<void>;
 }

@@ -11,7 +11,8 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config/config.js';
 import { GrantError, type TaskGrant } from '../identity/grant.js';
 import type { GrantVerifier } from '../identity/verify.js';
-import { buildServer } from './server.js';
+import { auditRefusals } from './http-audit.js';
+import { serveRun } from './server.js';
 import { endRun, SessionRefused, startRun, type Session, type SessionDeps } from './session.js';
 
 const BODY_LIMIT = '1mb';
@@ -55,6 +56,10 @@ export function createHttpApp(
 ): { app: express.Express; closeAll(reason: string): Promise<void> } {
   const app = express();
   app.disable('x-powered-by');
+  const sessions = new Map<string, LiveSession>();
+  const path = mcpPath(config.resource);
+  // First, so every refusal below (host, origin, bearer, session, body) is recorded before it leaves.
+  app.use(auditRefusals(deps.audit, path, (id) => sessions.get(id)?.session.run.runId ?? null));
   app.use(LOCAL_HOSTS.includes(config.httpHost) ? localhostHostValidation() : hostHeaderValidation([new URL(config.resource).hostname, ...LOCAL_HOSTS]));
   app.use((req: Request, res: Response, next: NextFunction) => {
     // Browsers send Origin; only configured origins may drive an agent session from a page.
@@ -98,7 +103,6 @@ export function createHttpApp(
     expectedResource: new URL(config.resource),
   });
 
-  const sessions = new Map<string, LiveSession>();
   const close = async (id: string, reason: string) => {
     const live = sessions.get(id);
     if (!live) return;
@@ -109,7 +113,6 @@ export function createHttpApp(
     await live.transport.close().catch(() => undefined);
   };
 
-  const path = mcpPath(config.resource);
   app.post(path, express.json({ limit: BODY_LIMIT }), auth, async (req: Request, res: Response) => {
     const grant = (req.auth?.extra as { grant: TaskGrant }).grant;
     const sessionId = req.header('mcp-session-id');
@@ -151,7 +154,7 @@ export function createHttpApp(
     transport.onclose = () => {
       if (transport.sessionId) void close(transport.sessionId, 'client closed the session');
     };
-    await buildServer(session).connect(transport);
+    await serveRun(session, transport, { jti: grant.jti });
     await transport.handleRequest(req, res, req.body);
   });
 

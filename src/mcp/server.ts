@@ -1,7 +1,9 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { Transport as McpTransport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { callTool } from './pipeline.js';
+import { ProtocolAudit } from './protocol-audit.js';
 import type { Session } from './session.js';
 import { VERSION } from '../config/package.js';
 import { TOOLS } from './tools/index.js';
@@ -31,12 +33,30 @@ function toolListing(name: string): Tool {
   };
 }
 
-/** One MCP server per run: its tools are exactly the ones this task's identity may call. */
-export function buildServer(session: Session): Server {
+/**
+ * One MCP server per run: its tools are exactly the ones this task's identity may call. Given a
+ * protocol audit, the tools/call requests that reach the pipeline are left to its call record.
+ */
+export function buildServer(session: Session, protocol?: ProtocolAudit): Server {
   const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: (await session.gate.enter(session.identity)).authority.methods.map(toolListing),
   }));
-  server.setRequestHandler(CallToolRequestSchema, (request) => callTool(session, request.params.name, request.params.arguments));
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    protocol?.coveredByPipeline(extra.requestId);
+    return callTool(session, request.params.name, request.params.arguments);
+  });
+  return server;
+}
+
+/**
+ * Serves a run on a transport with every request audited: the pipeline records tool calls, the
+ * protocol audit everything else (attached before connect, so no message arrives unobserved).
+ */
+export async function serveRun(session: Session, transport: McpTransport, options: { jti: string; transportErrors?: boolean }): Promise<Server> {
+  const protocol = new ProtocolAudit(session, options.jti);
+  const server = buildServer(session, protocol);
+  protocol.attach(transport, { transportErrors: options.transportErrors });
+  await server.connect(transport);
   return server;
 }

@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { GrantVerifier } from '../identity/verify.js';
-import { buildServer } from './server.js';
+import { serveRun } from './server.js';
 import { endRun, startRun, type SessionDeps } from './session.js';
 
 /**
@@ -11,8 +11,8 @@ export async function serveStdio(deps: SessionDeps, verifier: GrantVerifier, tok
   if (!token) throw new Error('CLEARANCE_TASK_TOKEN is not set. Mint a task grant with `clearance task start` and pass it in the environment.');
   const grant = await verifier.verify(token);
   const session = await startRun(deps, grant, 'stdio');
-  const server = buildServer(session);
   const transport = new StdioServerTransport();
+  const server = await serveRun(session, transport, { jti: grant.jti, transportErrors: true });
   let ended = false;
   const end = async (why: string) => {
     if (ended) return;
@@ -22,7 +22,6 @@ export async function serveStdio(deps: SessionDeps, verifier: GrantVerifier, tok
   const expiry = setTimeout(() => void end('grant expired').then(() => server.close()), Math.max(0, grant.expiresAt.getTime() - Date.now()));
   expiry.unref();
   server.onclose = () => void end('client disconnected');
-  await server.connect(transport);
   await new Promise<void>((resolve) => {
     const finish = () => void end('client disconnected').then(resolve);
     process.stdin.once('end', finish);

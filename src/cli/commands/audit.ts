@@ -4,7 +4,7 @@ import type { JWK } from 'jose';
 import { buildPacket, formatPacket, readRunReport } from '../../audit/packet.js';
 import { purgeAudit } from '../../audit/purge.js';
 import { readAuditRecords } from '../../audit/reader.js';
-import { formatTrace, traceRun } from '../../audit/trace.js';
+import { edgeRecords, formatEdge, formatTrace, traceRun } from '../../audit/trace.js';
 import { PublicJwkSchema } from '../../audit/witness.js';
 import { NO_WITNESS_WARNING, verifyAudit, type ReplicaVerification } from '../../audit/verify.js';
 import { whoRead } from '../../audit/who-read.js';
@@ -54,10 +54,19 @@ function printVerification(results: ReplicaVerification[]): void {
 
 export function registerAudit(program: Command): void {
   program
-    .command('trace <run-id>')
-    .description('the timeline of one run: calls, reasons, chunks returned with provenance, boundary pressure, approvals, kill switches')
+    .command('trace [run-id]')
+    .description(
+      'the timeline of one run: calls, protocol requests, reasons, chunks returned with provenance, boundary pressure, approvals, kill switches; ' +
+        '--edge: the requests that reached no run (refused at the HTTP edge)',
+    )
     .option('--json', 'JSON output')
-    .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
+    .option('--edge', 'list protocol and HTTP-edge records that belong to no run')
+    .action(async (runId: string | undefined, opts: { json?: boolean; edge?: boolean }, command: Command) => {
+      if (opts.edge || !runId) {
+        if (!opts.edge) throw new Error('trace needs a run id (or --edge for the requests that reached no run)');
+        const edge = await withAuditStore(command, async (auditDir, store) => edgeRecords(await readAuditRecords(auditDir, store)));
+        return void process.stdout.write(opts.json ? `${JSON.stringify(edge, null, 2)}\n` : `${formatEdge(edge)}\n`);
+      }
       const trace = await runTrace(command, runId);
       process.stdout.write(opts.json ? `${JSON.stringify(trace, null, 2)}\n` : `${formatTrace(trace)}\n`);
     });

@@ -7,6 +7,7 @@ import { ingestCorpora } from '../../app/ingest.js';
 import type { IngestProgress, IngestReport } from '../../ingest/ingest.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
+import { inertLine, plain } from '../../views/inert.js';
 
 function progressReporter(): { onProgress(p: IngestProgress): void; stop(): void } {
   if (!process.stderr.isTTY) {
@@ -36,7 +37,10 @@ function progressReporter(): { onProgress(p: IngestProgress): void; stop(): void
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
-    .description('ingest the labelled corpora into the store (incremental: unchanged documents are not re-embedded)')
+    .description(
+      'ingest the labelled corpora into the store (incremental: unchanged documents are not re-embedded). ' +
+        'Exit 0: everything ingested; 2: done, but a source failed (it keeps its last good version) or a file or record was skipped; 1: nothing was ingested',
+    )
     .option('--source <id...>', 'only these sources (default: every folder under the corpora folder)')
     .option('--dry-run', 'report what would change, write nothing')
     .option('--json', 'print the report as JSON')
@@ -65,16 +69,26 @@ export function registerIngest(program: Command): void {
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printReport(report);
-      if (report.sources.some((s) => s.error)) process.exitCode = 2;
+      process.exitCode = ingestExitCode(report);
     });
 }
 
 const VERB = { redact: 'redacted', flag: 'flagged, kept', refuse: 'refused' } as const;
 
+/**
+ * 0: every selected source and file is in the store; 2: the run finished and every other source and
+ * file applied, but something was left out (a failed source, a skipped file or record); 1 (from
+ * main): the ingest did not run at all (flags, writer lease, store, model).
+ */
+export function ingestExitCode(report: IngestReport): number {
+  return report.sources.some((s) => s.error || s.skipped.length > 0) ? 2 : 0;
+}
+
+/** Source names, file names and error messages come from the corpora folder: each printed line goes through inertLine. */
 function printReport(report: IngestReport): void {
   printTable(
     report.sources.map((s) => ({
-      source: s.source,
+      source: inertLine(s.source),
       class: s.dataClass ?? '-',
       docs: s.docs,
       embedded: s.embedded,
@@ -87,12 +101,12 @@ function printReport(report: IngestReport): void {
     })),
   );
   for (const s of report.sources) {
-    if (s.error) process.stderr.write(`\n${s.source}: ${s.error}\n`);
-    for (const skip of s.skipped) process.stderr.write(`  skipped ${s.source}/${skip.path}: ${skip.reason}\n`);
+    if (s.error) process.stderr.write(plain`\n${s.source}: ${s.error}` + `\n  (the store keeps this source's last good version)\n`);
+    for (const skip of s.skipped) process.stderr.write(plain`  skipped ${s.source}/${skip.path}: ${skip.reason}` + '\n');
     // Kind, rule and span only: the report never carries the value it found.
     for (const d of s.secrets) {
       const where = d.findings.map((f) => `${f.kind} ${f.field}[${f.start},${f.end}) ${f.rule}`).join('; ');
-      process.stdout.write(`  secrets ${s.source}/${d.path} (class ${d.dataClass}: ${VERB[d.mode]} ${d.findings.length}): ${where}\n`);
+      process.stdout.write(plain`  secrets ${s.source}/${d.path} (class ${d.dataClass}: ${VERB[d.mode]} ${d.findings.length}): ${where}` + '\n');
     }
   }
   const rate =
@@ -100,5 +114,8 @@ function printReport(report: IngestReport): void {
   process.stdout.write(
     `\n${report.dryRun ? 'dry run: would embed' : 'embedded'} ${report.docsEmbedded} documents, wrote ${report.chunksWritten} chunks in ${report.seconds.toFixed(1)} s${rate}; table version ${report.tableVersion}\n`,
   );
-  if (report.removedSources.length) process.stdout.write(`removed sources: ${report.removedSources.join(', ')}\n`);
+  if (report.removedSources.length) process.stdout.write(`removed sources: ${report.removedSources.map(inertLine).join(', ')}\n`);
+  const failed = report.sources.filter((s) => s.error).length;
+  const skipped = report.sources.reduce((n, s) => n + s.skipped.length, 0);
+  if (failed + skipped > 0) process.stderr.write(`\nincomplete: ${failed} source(s) failed, ${skipped} file(s) or record(s) skipped (exit status 2)\n`);
 }
