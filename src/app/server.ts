@@ -23,8 +23,28 @@ export interface ServerRuntime extends SessionDeps {
   close(): Promise<void>;
 }
 
+/**
+ * Serve the live policy version from now on: swaps and refused versions are audited (and told on
+ * stderr), and a policy state unreadable for governanceTimeoutSeconds fails every call closed.
+ */
+function followPolicy(app: App, log: AuditLog, watchFolder: boolean): void {
+  const actor = { actor: `server:${log.replicaId}`, actor_auth: 'process' };
+  const record = (action: string, target: string, detail: Record<string, unknown>) => {
+    process.stderr.write(`clearance: ${action} ${target} ${JSON.stringify(detail)}\n`);
+    log.append({ kind: 'admin', ...actor, action, target, detail }).catch(() => undefined);
+  };
+  app.livePolicy.start({
+    failClosedAfterMs: app.config.governanceTimeoutSeconds * 1000,
+    watchFolder,
+    events: {
+      swapped: (e) => record('policy.live', e.version, { seq: e.seq, from: e.from }),
+      refused: (e) => record('policy.refused', e.what, { error: e.error.slice(0, 2000) }),
+    },
+  });
+}
+
 /** Everything that can fail is opened here, before any agent is served. */
-export async function openServer(config: Config, options: { replicaId?: string } = {}): Promise<ServerRuntime> {
+export async function openServer(config: Config, options: { replicaId?: string; watchPolicy?: boolean } = {}): Promise<ServerRuntime> {
   const app = await openApp(config);
   const embedder = await app.embedder();
   await assertStoreModel(app.store, embedder, { claim: false });
@@ -34,6 +54,7 @@ export async function openServer(config: Config, options: { replicaId?: string }
   const shipper = await AuditShipper.start(app.store, auditLog, config.auditShipSeconds * 1000);
   // Grants minted on any admin machine verify here through the keys published in the shared store.
   const verifier = new GrantVerifier(await app.signingKey(), config, () => publishedVerificationKeys(app.store));
+  followPolicy(app, auditLog, options.watchPolicy ?? false);
   const gate = new Gate({
     policy: app.policy,
     liveApprovals: (identity) => app.governance.liveApprovals(identity.taskId, identity.human),
