@@ -80,6 +80,7 @@ async function parseFile(file: DiscoveredFile, manifest: CorpusManifest): Promis
  */
 export async function parseSource(dir: string, manifest: CorpusManifest): Promise<{ docs: ParsedDoc[]; skips: Skip[] }> {
   const { files, skips } = await discoverFiles(dir, manifest);
+  const found = files.length + skips.length;
   const docs: ParsedDoc[] = [];
   for (const file of files) {
     try {
@@ -94,10 +95,7 @@ export async function parseSource(dir: string, manifest: CorpusManifest): Promis
     }
   }
   if (docs.length === 0) {
-    const why =
-      files.length + skips.length === 0
-        ? `no file matches include [${manifest.include.join(', ')}]`
-        : `${files.length + skips.length} file(s) or record(s), none usable`;
+    const why = found === 0 ? `no file matches include [${manifest.include.join(', ')}]` : `${found} file(s) found, none gave a document`;
     skips.push({ path: '.', reason: `the folder produced no documents: ${why}` });
   }
   return { docs, skips };
