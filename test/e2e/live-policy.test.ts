@@ -54,7 +54,10 @@ describe('live policy: an access change reaches every serving process (invariant
     writeFileSync(peoplePath(), before.replace('g, user:alice, group:engineering\n', ''));
     // The sample expectations say alice reads internal: a policy test change goes with the access change.
     const tests = path.join(config.policyDir, 'expectations.yaml');
-    writeFileSync(tests, readFileSync(tests, 'utf8').replace(/ {2}- alice via claude-code (can|cannot) read (internal|telemetry with approval|doc \S+)\n/g, ''));
+    writeFileSync(
+      tests,
+      readFileSync(tests, 'utf8').replace(/ {2}- alice via claude-code (can|cannot) read (internal|telemetry with approval|doc \S+)\n/g, ''),
+    );
     const applied = runCli(config, ['policy', 'apply', '--message', 'alice moved to sales']);
     expect(applied.status, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/published policy v2 .*\n[\s\S]*-g, user:alice, group:engineering/);
