@@ -10,6 +10,7 @@ import { publishedVerificationKeys } from '../identity/key-registry.js';
 import { GrantVerifier } from '../identity/verify.js';
 import { CallRate } from '../config/quotas.js';
 import { SessionRefused, type SessionDeps } from '../mcp/session.js';
+import type { TaskRow } from '../governance/tables.js';
 import { openApp, type App } from './app.js';
 import { auditPort } from './audit-adapter.js';
 import { corePorts } from './core.js';
@@ -63,9 +64,10 @@ export async function openServer(config: Config, options: { replicaId?: string; 
 
   async function admit(grant: TaskGrant): Promise<void> {
     const policy = app.policy();
-    if (!policy.isHuman(grant.human)) throw new SessionRefused(`the task grant's human is not known to the policy`);
-    if (!policy.isAgent(grant.agent)) throw new SessionRefused(`the task grant's agent has no workflow in the policy`);
+    if (!policy.isHuman(grant.human)) throw new SessionRefused(`unknown human: the token's human is not known to the policy`);
+    if (!policy.isAgent(grant.agent)) throw new SessionRefused(`unknown client: the token's agent "${grant.agent}" has no workflow in the policy`);
     if ((await app.governance.revokedTasks()).has(grant.taskId)) throw new SessionRefused(`task ${grant.taskId} was revoked`);
+    if (grant.sessionTask) await app.governance.recordTask(sessionTaskRow(grant));
   }
 
   return {
@@ -84,5 +86,22 @@ export async function openServer(config: Config, options: { replicaId?: string; 
       await shipper.stop();
       await app.close();
     },
+  };
+}
+
+/** A session that is its own task is recorded like a minted one: listed, revocable, killable by task id. */
+function sessionTaskRow(grant: TaskGrant): TaskRow {
+  return {
+    task_id: grant.taskId,
+    jti: grant.jti,
+    human: grant.human,
+    agent: grant.agent,
+    purpose: grant.purpose,
+    scope: JSON.stringify(grant.scope),
+    issued_at: new Date().toISOString(),
+    expires_at: grant.expiresAt.toISOString(),
+    issued_by: `idp:${grant.issuer}`,
+    revoked_at: null,
+    revoked_by: null,
   };
 }

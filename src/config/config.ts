@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from './errors.js';
 import { PACKAGE_ROOT } from './package.js';
+import { ExternalIssuerSchema } from './identity-providers.js';
 import { QuotasSchema } from './quotas.js';
 
 /**
@@ -29,12 +30,17 @@ export const ConfigSchema = z
     keysDir: z.string().min(1),
     modelDir: z.string().min(1),
     modelDtype: z.enum(['fp32', 'q8']).default('fp32'),
+    /** The public URL of the MCP endpoint: the RFC 9728 `resource`, and where its metadata is served. */
     resource: z.url().default('https://clearance.example.internal/mcp'),
+    /** The `aud` tokens must carry, when it is not the resource URL (e.g. Entra's `api://…`). Default: `resource`. */
+    audience: z.string().min(1).optional(),
+    /** Scopes advertised in the protected resource metadata and in every challenge, so standard clients request them. */
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token (RFC 6749 §3.3)')).default(['clearance']),
     issuer: z.string().min(1).default('clearance-local'),
     httpHost: z.string().min(1).default('127.0.0.1'),
     httpPort: z.number().int().min(0).max(65535).default(8765),
     allowedOrigins: z.array(z.string()).default([]),
-    externalIssuers: z.array(z.object({ issuer: z.string().min(1), jwksUri: z.url(), scopeClaim: z.string().default('clearance') })).default([]),
+    externalIssuers: z.array(ExternalIssuerSchema).default([]),
     redactQueries: z.boolean().default(false),
     auditShipSeconds: z.number().min(0).max(3600).default(5),
     /** How long a call may wait for the kill-switch state to be read before it is refused (fail closed). */
@@ -66,6 +72,7 @@ export const ENV_KEYS = {
   CLEARANCE_MODEL_DTYPE: 'modelDtype',
   CLEARANCE_RESOURCE: 'resource',
   CLEARANCE_ISSUER: 'issuer',
+  CLEARANCE_AUDIENCE: 'audience',
   CLEARANCE_HTTP_HOST: 'httpHost',
   CLEARANCE_HTTP_PORT: 'httpPort',
   CLEARANCE_READ_CONSISTENCY_SECONDS: 'readConsistencySeconds',
