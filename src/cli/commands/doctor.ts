@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runDoctor } from '../../admin/doctor.js';
-import { configFilePath } from '../../config/config.js';
 import { configFrom } from '../context.js';
+import { configFileFrom } from './config-file.js';
 import { inertLine } from '../../views/inert.js';
 
 export function registerDoctor(program: Command): void {
@@ -13,8 +13,7 @@ export function registerDoctor(program: Command): void {
     .option('--json', 'print the checks as JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const checks = await runDoctor(() => {
-        const flags = command.optsWithGlobals<{ config?: string }>();
-        const file = configFilePath(process.cwd(), flags.config ?? (process.env.CLEARANCE_CONFIG || undefined));
+        const file = configFileFrom(command);
         return { config: configFrom(command), file };
       });
       const failed = checks.filter((c) => !c.ok).length;
