@@ -10,6 +10,8 @@ import { QuotasSchema } from './quotas.js';
 /**
  * Configuration: defaults < config file < environment < flags (later wins).
  * Relative paths in the config file resolve against the file's folder; in env and flags, against the cwd.
+ * Locations set nowhere default next to the config file in use (`<its folder>/.clearance`, `policy`,
+ * `corpora`), or next to the cwd when there is no config file.
  */
 
 export const HUB_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
@@ -18,39 +20,69 @@ const storageOptions = z.record(z.string(), z.string());
 
 export const ConfigSchema = z
   .object({
-    home: z.string().min(1),
-    storeUri: z.string().min(1),
-    storageOptions: storageOptions.default({}),
-    readConsistencySeconds: z.number().min(0).max(3600).default(0),
-    policyDir: z.string().min(1),
-    corporaDir: z.string().min(1),
-    auditDir: z.string().min(1),
+    home: z
+      .string()
+      .min(1)
+      .describe(
+        "Clearance's own state: store, audit log and keys live here unless set apart. Default: `.clearance` next to the config file (next to the cwd without one).",
+      ),
+    storeUri: z.string().min(1).describe('LanceDB store: a folder, or an object-store URI (s3://bucket/prefix, gs://, az://). Default: `<home>/store`.'),
+    storageOptions: storageOptions.default({}).describe('Object-store options passed to LanceDB (e.g. endpoint, region); env CLEARANCE_STORAGE_<NAME>.'),
+    readConsistencySeconds: z.number().min(0).max(3600).default(0).describe('How stale a read of the store may be, in seconds (0: always the latest version).'),
+    policyDir: z.string().min(1).describe('Policy folder: model.conf, *.csv, classes.yaml, server.yaml. Default: `policy` next to the config file.'),
+    corporaDir: z.string().min(1).describe('Corpora folder: one sub-folder per source, each with a corpus.yaml. Default: `corpora` next to the config file.'),
+    auditDir: z.string().min(1).describe("This replica's append-only audit log. Default: `<home>/audit`."),
     /** Signed audit chain heads and the pinned audit key: keep it off the audit folder's and the store's machine. */
-    auditWitnessDir: z.string().min(1).optional(),
-    keysDir: z.string().min(1),
-    modelDir: z.string().min(1),
-    modelDtype: z.enum(['fp32', 'q8']).default('fp32'),
-    /** The public URL of the MCP endpoint: the RFC 9728 `resource`, and where its metadata is served. */
-    resource: z.url().default('https://clearance.example.internal/mcp'),
-    /** The `aud` tokens must carry, when it is not the resource URL (e.g. Entra's `api://…`). Default: `resource`. */
-    audience: z.string().min(1).optional(),
-    /** Scopes advertised in the protected resource metadata and in every challenge, so standard clients request them. */
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token (RFC 6749 §3.3)')).default(['clearance']),
-    issuer: z.string().min(1).default('clearance-local'),
-    httpHost: z.string().min(1).default('127.0.0.1'),
-    httpPort: z.number().int().min(0).max(65535).default(8765),
-    allowedOrigins: z.array(z.string()).default([]),
-    externalIssuers: z.array(ExternalIssuerSchema).default([]),
-    redactQueries: z.boolean().default(false),
-    auditShipSeconds: z.number().min(0).max(3600).default(5),
+    auditWitnessDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Signed audit chain heads and the pinned audit key; keep it off the audit folder's and the store's machine. Default: none."),
+    keysDir: z.string().min(1).describe('The task-grant signing key and published keys. Default: `<home>/keys`.'),
+    modelDir: z
+      .string()
+      .min(1)
+      .describe(
+        `The all-MiniLM-L6-v2 model folder, or "${HUB_MODEL_ID}" to download it. Default: ../shared/models/all-MiniLM-L6-v2 if present, else the hub id.`,
+      ),
+    modelDtype: z.enum(['fp32', 'q8']).default('fp32').describe('Model weights: fp32, or q8 (faster ingest). A store is never mixed.'),
+    resource: z
+      .url()
+      .default('https://clearance.example.internal/mcp')
+      .describe('The public URL of the MCP endpoint: the RFC 9728 `resource`, where its metadata is served; its path is the HTTP endpoint.'),
+    audience: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The `aud` tokens must carry, when it is not the resource URL (e.g. Entra's `api://…`). Default: `resource`."),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token (RFC 6749 §3.3)'))
+      .default(['clearance'])
+      .describe('Scopes advertised in the protected resource metadata and in every challenge, so standard clients request them.'),
+    issuer: z.string().min(1).default('clearance-local').describe('The issuer named in the task grants this server mints.'),
+    httpHost: z.string().min(1).default('127.0.0.1').describe('Interface `serve --http` listens on.'),
+    httpPort: z.number().int().min(0).max(65535).default(8765).describe('Port `serve --http` listens on (0: any free port).'),
+    allowedOrigins: z.array(z.string()).default([]).describe('Browser origins allowed to call the HTTP endpoint (none by default).'),
+    externalIssuers: z
+      .array(ExternalIssuerSchema)
+      .default([])
+      .describe("Identity providers and other issuers whose tokens this server accepts, with each one's claim mapping."),
+    redactQueries: z.boolean().default(false).describe('Record "[redacted]" instead of the query text in the audit log.'),
+    auditShipSeconds: z.number().min(0).max(3600).default(5).describe('How often the local audit log is shipped into the store, in seconds.'),
     /** How long a call may wait for the kill-switch state to be read before it is refused (fail closed). */
-    governanceTimeoutSeconds: z.number().min(0.05).max(600).default(10),
-    quotas: QuotasSchema.prefault({}),
+    governanceTimeoutSeconds: z
+      .number()
+      .min(0.05)
+      .max(600)
+      .default(10)
+      .describe('How long a call may wait for the kill-switch state before it is refused (fail closed), in seconds.'),
+    quotas: QuotasSchema.prefault({}).describe('Limits per server process that keep one task or grant from exhausting the server or the approvers.'),
     replicaId: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" only')
-      .default('local'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      .default('local')
+      .describe('Names this server process among replicas over one store (its audit file and records).'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Server log level (logs go to stderr).'),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;
@@ -164,31 +196,38 @@ export interface LoadConfigOptions {
   flags?: ConfigInput;
 }
 
-export function loadConfig(options: LoadConfigOptions = {}): Config {
-  const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
-  const fileName = options.configFile ?? env.CLEARANCE_CONFIG;
-  let fromFile: ConfigInput = {};
+/** The config file in use (absolute), if any: --config, else CLEARANCE_CONFIG, else ./clearance.config.yaml if present. */
+export function configFilePath(cwd: string, fileName: string | undefined): string | undefined {
   if (fileName) {
     const file = path.resolve(cwd, fileName);
     if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist. Fix --config / CLEARANCE_CONFIG.`);
-    fromFile = readConfigFile(file);
-  } else if (existsSync(path.join(cwd, 'clearance.config.yaml'))) {
-    fromFile = readConfigFile(path.join(cwd, 'clearance.config.yaml'));
+    return file;
   }
+  const local = path.join(cwd, 'clearance.config.yaml');
+  return existsSync(local) ? local : undefined;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const fileName = options.configFile ?? (env.CLEARANCE_CONFIG || undefined);
+  const file = configFilePath(cwd, fileName);
+  const fromFile: ConfigInput = file ? readConfigFile(file) : {};
   const fromFlags = resolvePaths(parseInput(options.flags ?? {}, 'command-line flags'), cwd);
   const merged: ConfigInput = { ...fromFile, ...readEnv(env, cwd), ...stripUndefined(fromFlags) };
 
-  const home = merged.home ?? path.resolve(cwd, '.clearance');
+  // Locations nobody set default next to the config file (never the cwd's, when a file is in use).
+  const base = file ? path.dirname(file) : cwd;
+  const home = merged.home ?? path.resolve(base, '.clearance');
   const withDefaults = {
     ...merged,
     home,
     storeUri: merged.storeUri ?? path.join(home, 'store'),
     auditDir: merged.auditDir ?? path.join(home, 'audit'),
     keysDir: merged.keysDir ?? path.join(home, 'keys'),
-    policyDir: merged.policyDir ?? path.resolve(cwd, 'policy'),
-    corporaDir: merged.corporaDir ?? path.resolve(cwd, 'corpora'),
-    modelDir: merged.modelDir ?? defaultModelDir(cwd),
+    policyDir: merged.policyDir ?? path.resolve(base, 'policy'),
+    corporaDir: merged.corporaDir ?? path.resolve(base, 'corpora'),
+    modelDir: merged.modelDir ?? defaultModelDir(base),
   };
   const parsed = ConfigSchema.safeParse(withDefaults);
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, 'configuration'));

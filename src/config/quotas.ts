@@ -4,15 +4,20 @@ import { z } from 'zod';
 export const QuotasSchema = z
   .object({
     /** Open MCP sessions (HTTP) under one task grant. */
-    sessionsPerGrant: z.number().int().min(1).max(10_000).default(8),
+    sessionsPerGrant: z.number().int().min(1).max(10_000).default(8).describe('Open MCP sessions (HTTP) under one task grant.'),
     /** An HTTP session with no request for this long is closed (its run ends). */
-    sessionIdleSeconds: z.number().min(1).max(86_400).default(1_800),
+    sessionIdleSeconds: z
+      .number()
+      .min(1)
+      .max(86_400)
+      .default(1_800)
+      .describe('An HTTP session with no request for this long (seconds) is closed; its run ends.'),
     /** Tool calls per task in any sliding minute. */
-    callsPerMinutePerTask: z.number().int().min(1).max(1_000_000).default(600),
+    callsPerMinutePerTask: z.number().int().min(1).max(1_000_000).default(600).describe('Tool calls per task in any sliding minute.'),
     /** Pending access requests one task may have open at once. */
-    pendingRequestsPerTask: z.number().int().min(1).max(10_000).default(10),
+    pendingRequestsPerTask: z.number().int().min(1).max(10_000).default(10).describe('Pending access requests one task may have open at once.'),
     /** Pending access requests one human's tasks may have open at once. */
-    pendingRequestsPerHuman: z.number().int().min(1).max(100_000).default(50),
+    pendingRequestsPerHuman: z.number().int().min(1).max(100_000).default(50).describe("Pending access requests one human's tasks may have open at once."),
   })
   .strict();
 export type Quotas = z.infer<typeof QuotasSchema>;

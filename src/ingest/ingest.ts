@@ -12,7 +12,7 @@ import type { ChunkTable, SourceTable, Store } from '../store/store.js';
 import type { ChunkOptions } from './chunker.js';
 import { DocFindingsSchema } from './dlp/finding.js';
 import type { ReaderDirectory } from './labels.js';
-import { loadManifest, MANIFEST_FILE, type CorpusManifest } from './manifest.js';
+import { assertKnownPrincipals, loadManifest, MANIFEST_FILE, type CorpusManifest } from './manifest.js';
 import { parseSource } from './parse/index.js';
 import { planSource, sha256, type SourcePlan } from './plan.js';
 import { relabelDocuments, writeDocuments } from './writer.js';
@@ -154,6 +154,7 @@ async function ingestSource(options: IngestOptions, tables: Tables, dir: string,
     return;
   }
   const manifest = await loadManifest(dir, options.knownClasses);
+  assertKnownPrincipals(dir, manifest, options.directory);
   report.dataClass = manifest.data_class;
   const { docs, skips } = await parseSource(dir, manifest);
   const plan = await planSource(tables.chunks, manifest, docs, options.directory, options.secretsMode ?? (() => DEFAULT_SECRETS_MODE));

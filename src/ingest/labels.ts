@@ -37,6 +37,10 @@ export function labelDocument(manifest: CorpusManifest, doc: ParsedDoc, director
   ];
   for (const request of requests) {
     if (request.acl) {
+      const nobody = request.acl.filter((p) => directory.membersOf(p).size === 0);
+      if (nobody.length > 0) {
+        throw new Error(`${request.what} read_acl: ${nobody.map((p) => `"${p}"`).join(', ')} stands for nobody in the policy (check its spelling)`);
+      }
       const asked = members(directory, request.acl);
       const widens = [...asked].filter((h) => !sourceMembers.has(h) || !members(directory, aclDoc).has(h));
       if (widens.length > 0) {

@@ -19,28 +19,33 @@ export const ACTS = ['read', 'read_with_approval', 'approve', 'use', 'call'] as 
 
 export const ClassInfoSchema = z
   .object({
-    id: IdSchema,
-    rank: z.number().int().min(0),
-    description: z.string().min(1),
-    stale: z.enum(['flag', 'exclude']).default('flag'),
+    id: IdSchema.describe('The class id used in manifests, front matter and policy lines (class:<id>).'),
+    rank: z.number().int().min(0).describe('Sensitivity order, 0 = least sensitive. For people only: decisions never compare ranks (each class lists its own readers).'),
+    description: z.string().min(1).describe('What belongs in the class.'),
+    stale: z.enum(['flag', 'exclude']).default('flag').describe('What search does with documents past their freshness: flag them, or exclude them.'),
     /** What ingest does with a secret or card number found in a document of this class. */
-    secrets: SecretsModeSchema.default(DEFAULT_SECRETS_MODE),
+    secrets: SecretsModeSchema.default(DEFAULT_SECRETS_MODE).describe(
+      'What ingest does with a secret or card number in a document of this class: redact it, flag it (keep and report) or refuse the document.',
+    ),
   })
   .strict();
 export type ClassInfo = z.infer<typeof ClassInfoSchema>;
 
-const ClassesFileSchema = z.object({ classes: z.array(ClassInfoSchema).min(1) }).strict();
+export const ClassesFileSchema = z.object({ classes: z.array(ClassInfoSchema).min(1).describe('The data-class catalogue.') }).strict();
 
 export const ServerFactsSchema = z
   .object({
-    server_name: z.string().min(1),
-    business_purpose: z.string().min(1),
-    human_owner: z.string().min(1),
-    kill_switch_owner: z.string().min(1),
-    retention: z.string().regex(/^\d+[dhm]$/, 'use a duration like 400d'),
-    last_review: z.union([z.string(), z.date()]).transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v)),
-    review_interval_days: z.number().int().min(1),
-    forbidden: z.array(z.string()).default([]),
+    server_name: z.string().min(1).describe('Name on the server review card (`clearance card`).'),
+    business_purpose: z.string().min(1).describe('Why the server exists.'),
+    human_owner: z.string().min(1).describe('Who answers for the server (e.g. user:<id>).'),
+    kill_switch_owner: z.string().min(1).describe('Who pulls the kill switch (e.g. user:<id>).'),
+    retention: z.string().regex(/^\d+[dhm]$/, 'use a duration like 400d').describe('How long audit records are kept: a duration like 400d.'),
+    last_review: z
+      .union([z.string(), z.date()])
+      .transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v))
+      .describe('Date of the last review (YYYY-MM-DD).'),
+    review_interval_days: z.number().int().min(1).describe('Days between reviews; the card flags an overdue review.'),
+    forbidden: z.array(z.string()).default([]).describe('What the server must never be used for, listed on the card.'),
   })
   .strict();
 export type ServerFacts = z.infer<typeof ServerFactsSchema>;
@@ -61,8 +66,8 @@ export interface PolicyFiles {
   texts: PolicyTexts;
 }
 
-const SUBJECT = /^(user|group|agent):[a-z0-9*][a-z0-9_.*-]{0,63}$/;
-const OBJECT = /^(class|source|method):[a-z0-9_*][a-z0-9_.*-]{0,63}$/;
+export const SUBJECT = /^(user|group|agent):[a-z0-9*][a-z0-9_.*-]{0,63}$/;
+export const OBJECT = /^(class|source|method):[a-z0-9_*][a-z0-9_.*-]{0,63}$/;
 
 function parseCsvLine(file: string, lineNo: number, raw: string): PolicyRule {
   const values = raw.split(',').map((v) => v.trim());

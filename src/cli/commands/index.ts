@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerAudit } from './audit.js';
+import { registerDoctor } from './doctor.js';
 import { registerGovernance } from './governance.js';
+import { registerInit } from './init.js';
 import { registerIngest } from './ingest.js';
 import { registerInspect } from './inspect.js';
 import { registerPolicy } from './policy.js';
@@ -9,6 +11,8 @@ import { registerTask } from './task.js';
 
 /** Every CLI subcommand registers itself here; one file per command (group) in this folder. */
 export const commands: Array<(program: Command) => void> = [
+  registerInit,
+  registerDoctor,
   registerIngest,
   registerTask,
   registerServe,

@@ -39,13 +39,14 @@ export function registerIngest(program: Command): void {
     .command('ingest')
     .description(
       'ingest the labelled corpora into the store (incremental: unchanged documents are not re-embedded). ' +
-        'Exit 0: everything ingested; 2: done, but a source failed (it keeps its last good version) or a file or record was skipped; 1: nothing was ingested',
+        'Exit 0: everything ingested; 2: done, but a source failed (it keeps its last good version) or a file or record was skipped (1 with --strict); 1: nothing was ingested',
     )
     .option('--source <id...>', 'only these sources (default: every folder under the corpora folder)')
     .option('--dry-run', 'report what would change, write nothing')
     .option('--json', 'print the report as JSON')
+    .option('--strict', 'exit 1 (not 2) when a source failed or a file or record was skipped, e.g. in CI')
     .option('--wait <duration>', 'queue behind another ingest holding the writer lease for up to this long (e.g. 10m; default: fail at once)')
-    .action(async (opts: { source?: string[]; dryRun?: boolean; json?: boolean; wait?: string }, command: Command) => {
+    .action(async (opts: { source?: string[]; dryRun?: boolean; json?: boolean; strict?: boolean; wait?: string }, command: Command) => {
       const leaseWaitMs = opts.wait ? parseDurationMs(opts.wait, '--wait') : 0;
       const report = await withApp(configFrom(command), async (app) => {
         const progress = progressReporter();
@@ -68,8 +69,8 @@ export function registerIngest(program: Command): void {
         return result;
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else printReport(report);
-      process.exitCode = ingestExitCode(report);
+      else printReport(report, opts.strict);
+      process.exitCode = ingestExitCode(report, opts.strict);
     });
 }
 
@@ -78,14 +79,15 @@ const VERB = { redact: 'redacted', flag: 'flagged, kept', refuse: 'refused' } as
 /**
  * 0: every selected source and file is in the store; 2: the run finished and every other source and
  * file applied, but something was left out (a failed source, a skipped file or record); 1 (from
- * main): the ingest did not run at all (flags, writer lease, store, model).
+ * main): the ingest did not run at all (flags, writer lease, store, model). `--strict` makes 2 a 1.
  */
-export function ingestExitCode(report: IngestReport): number {
-  return report.sources.some((s) => s.error || s.skipped.length > 0) ? 2 : 0;
+export function ingestExitCode(report: IngestReport, strict = false): number {
+  if (!report.sources.some((s) => s.error || s.skipped.length > 0)) return 0;
+  return strict ? 1 : 2;
 }
 
 /** Source names, file names and error messages come from the corpora folder: each printed line goes through inertLine. */
-function printReport(report: IngestReport): void {
+function printReport(report: IngestReport, strict = false): void {
   printTable(
     report.sources.map((s) => ({
       source: inertLine(s.source),
@@ -117,5 +119,6 @@ function printReport(report: IngestReport): void {
   if (report.removedSources.length) process.stdout.write(`removed sources: ${report.removedSources.map(inertLine).join(', ')}\n`);
   const failed = report.sources.filter((s) => s.error).length;
   const skipped = report.sources.reduce((n, s) => n + s.skipped.length, 0);
-  if (failed + skipped > 0) process.stderr.write(`\nincomplete: ${failed} source(s) failed, ${skipped} file(s) or record(s) skipped (exit status 2)\n`);
+  if (failed + skipped > 0)
+    process.stderr.write(`\nincomplete: ${failed} source(s) failed, ${skipped} file(s) or record(s) skipped (exit status ${ingestExitCode(report, strict)})\n`);
 }

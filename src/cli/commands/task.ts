@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { clientLaunch, type ClientLaunch } from '../../admin/connect.js';
 import { osActor } from '../../admin/record.js';
 import { revokeTask, startTask } from '../../admin/tasks.js';
 import { withApp } from '../../app/app.js';
-import type { Config } from '../../config/config.js';
 import { parseTtlSeconds } from '../../config/duration.js';
 import { MethodSchema, TaskScopeSchema, type TaskScope } from '../../identity/identity.js';
 import { configFrom } from '../context.js';
+import { configFileFrom } from './config-file.js';
 import { printTable } from '../output.js';
 
 const list = (value: string | undefined) =>
@@ -16,19 +17,42 @@ const list = (value: string | undefined) =>
         .filter(Boolean)
     : undefined;
 
-export function clientSnippets(config: Config, token: string, name = 'clearance'): string {
-  const url = `http://${config.httpHost}:${config.httpPort}${new URL(config.resource).pathname}`;
-  const desktop = {
-    mcpServers: { [name]: { command: 'npx', args: ['clearance', 'serve', '--stdio'], env: { CLEARANCE_TASK_TOKEN: token, CLEARANCE_HOME: config.home } } },
+/** A word for a POSIX shell: bare when safe, else single-quoted. */
+const sh = (word: string) => (/^[A-Za-z0-9_/.:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+const indent = (text: string) => text.replace(/^/gm, '  ');
+
+/**
+ * What to paste into each MCP client for this grant: every snippet starts this installation (absolute
+ * paths) with the same configuration (CLEARANCE_CONFIG, and whatever env or flags added), from any folder.
+ */
+export function clientSnippets(launch: ClientLaunch, name = 'clearance'): string {
+  const token = launch.env.CLEARANCE_TASK_TOKEN!;
+  const envFlags = Object.entries(launch.env).map(([k, v]) => `--env ${sh(`${k}=${v}`)}`);
+  const desktop = { mcpServers: { [name]: { command: launch.command, args: launch.args, env: launch.env } } };
+  const serverEnv = Object.entries(launch.env).filter(([k]) => k !== 'CLEARANCE_TASK_TOKEN');
+  const serveHttp = [...serverEnv.map(([k, v]) => sh(`${k}=${v}`)), sh(launch.command), sh(launch.args[0]!), 'serve', '--http'].join(' ');
+  const remote = {
+    mcpServers: {
+      [name]: { command: 'npx', args: ['-y', 'mcp-remote', launch.url, '--header', 'Authorization:${AUTH_HEADER}'], env: { AUTH_HEADER: `Bearer ${token}` } },
+    },
   };
   return [
     'Claude Code (stdio):',
-    `  claude mcp add ${name} --env CLEARANCE_TASK_TOKEN=${token} --env CLEARANCE_HOME=${config.home} -- npx clearance serve --stdio`,
+    `  claude mcp add --transport stdio ${name} ${envFlags.join(' ')} -- ${[launch.command, ...launch.args].map(sh).join(' ')}`,
     '',
     'Claude Desktop (claude_desktop_config.json):',
-    JSON.stringify(desktop, null, 2).replace(/^/gm, '  '),
+    indent(JSON.stringify(desktop, null, 2)),
     '',
-    `HTTP clients (after \`clearance serve --http\`): ${url}`,
+    'Over HTTP, start the server first (same configuration):',
+    `  ${serveHttp}`,
+    '',
+    'Claude Code (HTTP):',
+    `  claude mcp add --transport http ${name} ${launch.url} --header ${sh(`Authorization: Bearer ${token}`)}`,
+    '',
+    'Claude Desktop through mcp-remote (HTTP; npx fetches the mcp-remote package):',
+    indent(JSON.stringify(remote, null, 2)),
+    '',
+    `Any other HTTP client: ${launch.url}`,
     `  Authorization: Bearer ${token}`,
   ].join('\n');
 }
@@ -56,9 +80,20 @@ export function registerTask(program: Command): void {
     .option('--methods <names>', 'comma-separated MCP methods (narrows)')
     .option('--ttl <duration>', 'lifetime, e.g. 90m, 8h, 2d', '8h')
     .option('--token-only', 'print only the token (for scripts)')
+    .option('--json', 'print the grant and how a client starts the server (command, args, env) as JSON')
     .action(
       async (
-        opts: { owner: string; agent: string; purpose: string; sources?: string; classes?: string; methods?: string; ttl: string; tokenOnly?: boolean },
+        opts: {
+          owner: string;
+          agent: string;
+          purpose: string;
+          sources?: string;
+          classes?: string;
+          methods?: string;
+          ttl: string;
+          tokenOnly?: boolean;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const config = configFrom(command);
@@ -72,8 +107,21 @@ export function registerTask(program: Command): void {
         };
         const { token, grant } = await withApp(config, (app) => startTask(app, request));
         if (opts.tokenOnly) return void process.stdout.write(`${token}\n`);
+        const launch = clientLaunch(config, configFileFrom(command), token);
+        if (opts.json) {
+          const out = {
+            task_id: grant.taskId,
+            human: grant.human,
+            agent: grant.agent,
+            expires_at: grant.expiresAt.toISOString(),
+            token,
+            stdio: launch,
+            http_url: launch.url,
+          };
+          return void process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        }
         process.stdout.write(
-          `task ${grant.taskId} for ${grant.human} via ${grant.agent}, until ${grant.expiresAt.toISOString()}\n\nCLEARANCE_TASK_TOKEN=${token}\n\n${clientSnippets(config, token)}\n`,
+          `task ${grant.taskId} for ${grant.human} via ${grant.agent}, until ${grant.expiresAt.toISOString()}\n\nCLEARANCE_TASK_TOKEN=${token}\n\n${clientSnippets(launch)}\n`,
         );
       },
     );

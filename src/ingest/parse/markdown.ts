@@ -4,15 +4,16 @@ import { formatZodError } from '../../config/errors.js';
 import { IdSchema, PrincipalSchema } from '../../labels/ids.js';
 import type { ParsedDoc } from '../document.js';
 
-const FrontMatterSchema = z
+export const FrontMatterSchema = z
   .object({
-    title: z.string().min(1).optional(),
+    title: z.string().min(1).optional().describe('Document title (default: the first heading, else the file path).'),
     updated: z
       .union([z.string(), z.date()])
       .transform((v) => (v instanceof Date ? v.toISOString() : v))
-      .optional(),
-    read_acl: z.array(PrincipalSchema).min(1).optional(),
-    data_class: IdSchema.optional(),
+      .optional()
+      .describe("When the document was last updated (ISO date); freshness counts from it (default: the file's modification time)."),
+    read_acl: z.array(PrincipalSchema).min(1).optional().describe("A narrower read_acl for this document (a subset of its source's readers)."),
+    data_class: IdSchema.optional().describe("A narrower data class for this document (its possible readers a subset of the source class's)."),
   })
   .strict();
 
