@@ -32,3 +32,13 @@ export function formatTable(rows: Record<string, string | number | boolean | nul
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].map((l) => `${l}\n`).join('');
 }
+
+/** A comma-separated flag value as a list (undefined when the flag is absent). */
+export function commaList(value: string | undefined): string[] | undefined {
+  return value
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : undefined;
+}

@@ -4,16 +4,8 @@ import { withApp } from '../../app/app.js';
 import { buildCard, formatCard } from '../../governance/card.js';
 import { describeFreshness, sourceIsStale } from '../../retrieval/freshness.js';
 import { configFrom } from '../context.js';
-import { printTable } from '../output.js';
+import { commaList, printTable } from '../output.js';
 import { plain } from '../../views/inert.js';
-
-const list = (value: string | undefined) =>
-  value
-    ? value
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean)
-    : undefined;
 
 export function registerInspect(program: Command): void {
   program
@@ -28,7 +20,9 @@ export function registerInspect(program: Command): void {
     .action(async (query: string, opts: { as: string; agent: string; sources?: string; classes?: string; k: string; json?: boolean }, command: Command) => {
       const k = Number(opts.k);
       if (!Number.isInteger(k) || k < 1 || k > 50) throw new Error('--k must be a whole number from 1 to 50');
-      const scope = Object.fromEntries(Object.entries({ sources: list(opts.sources), classes: list(opts.classes) }).filter(([, v]) => v !== undefined));
+      const scope = Object.fromEntries(
+        Object.entries({ sources: commaList(opts.sources), classes: commaList(opts.classes) }).filter(([, v]) => v !== undefined),
+      );
       const result = await withApp(configFrom(command), (app) => searchAs(app, { human: opts.as, agent: opts.agent, scope, query, k }));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       if (result.passages.length === 0) process.stdout.write('no permitted results\n');

@@ -7,15 +7,7 @@ import { parseTtlSeconds } from '../../config/duration.js';
 import { MethodSchema, TaskScopeSchema, type TaskScope } from '../../identity/identity.js';
 import { configFrom } from '../context.js';
 import { configFileFrom } from './config-file.js';
-import { printTable } from '../output.js';
-
-const list = (value: string | undefined) =>
-  value
-    ? value
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean)
-    : undefined;
+import { commaList, printTable } from '../output.js';
 
 /** A word for a POSIX shell: bare when safe, else single-quoted. */
 const sh = (word: string) => (/^[A-Za-z0-9_/.:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
@@ -59,9 +51,9 @@ export function clientSnippets(launch: ClientLaunch, name = 'clearance'): string
 
 function scopeFrom(opts: { sources?: string; classes?: string; methods?: string }): TaskScope {
   const parsed = TaskScopeSchema.safeParse({
-    sources: list(opts.sources),
-    classes: list(opts.classes),
-    methods: list(opts.methods)?.map((m) => MethodSchema.parse(m)),
+    sources: commaList(opts.sources),
+    classes: commaList(opts.classes),
+    methods: commaList(opts.methods)?.map((m) => MethodSchema.parse(m)),
   });
   if (!parsed.success) throw new Error(`task scope: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as TaskScope;
