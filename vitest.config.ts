@@ -8,7 +8,8 @@ export default defineConfig({
     exclude: ['test/**/*.long.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 120_000,
+    // Safety nets only: a test waits for conditions, and a busy machine may be many times slower.
+    testTimeout: 600_000,
     hookTimeout: 300_000,
     env: { LANCEDB_LOG: 'error' },
   },
