@@ -33,7 +33,9 @@ export async function runDoctor(load: () => { config: Config; file: string | und
     return [fail('config', message(err))];
   }
   const { config, file } = loaded;
-  const checks: DoctorCheck[] = [ok('config', file ? `${file} (home ${config.home})` : `no config file; defaults and CLEARANCE_* (home ${config.home})`)];
+  const checks: DoctorCheck[] = [
+    ok('config', file ? `${file} (home ${config.home})` : `no config file (clearance init writes one); defaults and CLEARANCE_* (home ${config.home})`),
+  ];
 
   let policy: PolicyEngine | null = null;
   try {
@@ -56,7 +58,8 @@ export async function runDoctor(load: () => { config: Config; file: string | und
   checks.push(probe('audit', await writableProblem(config.auditDir, 'audit folder'), `${config.auditDir} (writable)`));
   if (config.auditWitnessDir)
     checks.push(probe('audit witness', await writableProblem(config.auditWitnessDir, 'audit witness folder'), config.auditWitnessDir));
-  checks.push(probe('http port', await portProblem(config.httpHost, config.httpPort), `${config.httpHost}:${config.httpPort} is free`));
+  const portDetail = config.httpPort === 0 ? `${config.httpHost}: port 0, a free port is picked at start` : `${config.httpHost}:${config.httpPort} is free`;
+  checks.push(probe('http port', await portProblem(config.httpHost, config.httpPort), portDetail));
   return checks;
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cliScript } from '../../admin/connect.js';
 import { initProject } from '../../admin/init.js';
 
 export function registerInit(program: Command): void {
@@ -16,7 +17,7 @@ export function registerInit(program: Command): void {
           `wrote ${result.files.length} files to ${result.dir}:`,
           ...result.files.map((f) => `  ${f}`),
           '',
-          'next:',
+          `next (clearance is \`${process.execPath} ${cliScript()}\` if it is not on your PATH; see docs/bring-your-own-documents.md):`,
           `  export CLEARANCE_CONFIG=${config}     # or pass --config ${config} to every command`,
           '  clearance doctor                      # checks config, policy, manifests, model, store, keys, audit, port',
           '  clearance ingest',
