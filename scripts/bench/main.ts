@@ -3,6 +3,7 @@ import { runAuditBench } from './audit.js';
 import { runIngestBench } from './ingest.js';
 import { runKillSwitchBench } from './killswitch.js';
 import { runMcpHttpBench } from './mcp-http.js';
+import { runQualityMcpBench } from './quality-mcp.js';
 import { runQualityBench } from './quality.js';
 import { runRetrievalBench } from './retrieval.js';
 import { runScaleOutBench } from './scaleout.js';
@@ -13,6 +14,7 @@ const BENCHES = {
   ingest: (o: Options) => runIngestBench(o),
   retrieval: (o: Options) => runRetrievalBench(o),
   quality: (o: Options) => runQualityBench(o),
+  'quality-mcp': (o: Options) => runQualityMcpBench(o),
   audit: (o: Options) => runAuditBench(o),
   'mcp-http': (o: Options) => runMcpHttpBench(o),
   killswitch: (o: Options) => runKillSwitchBench(o),
@@ -31,8 +33,8 @@ const program = new Command('bench')
   .argument('<name>', `one of ${Object.keys(BENCHES).join(', ')}, or all`)
   .option('--quick', 'small sizes (what CI-sized machines finish in minutes)', false)
   .option('--rows <n>', 'retrieval: synthetic chunk count (default 100k quick, 1M otherwise)', (v) => Number(v))
-  .option('--dataset <folder>', 'quality: a BEIR-layout folder (default ../shared/data/scifact)')
-  .option('--split <name>', 'quality: qrels split', 'train')
+  .option('--dataset <folder>', 'quality, quality-mcp: a BEIR-layout folder (default ../shared/data/scifact)')
+  .option('--split <name>', 'quality, quality-mcp: qrels split', 'train')
   .action(async (name: string, options: Options) => {
     const names = name === 'all' ? Object.keys(BENCHES) : [name];
     for (const n of names) {

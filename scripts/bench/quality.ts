@@ -13,13 +13,13 @@ import { SourceCatalog } from '../../src/retrieval/source-catalog.js';
 import { Store } from '../../src/store/store.js';
 import { report, round, type Row } from './report.js';
 
-interface Beir {
+export interface Beir {
   docs: { _id: string; title: string; text: string }[];
   queries: { _id: string; text: string }[];
   qrels: Map<string, Map<string, number>>;
 }
 
-function readBeir(folder: string, split: string): Beir {
+export function readBeir(folder: string, split: string): Beir {
   const lines = (f: string) =>
     readFileSync(path.join(folder, f), 'utf8')
       .split('\n')
@@ -45,12 +45,13 @@ export function ndcgAt(ranked: string[], rel: Map<string, number>, k = 10): numb
     .reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
   return ideal > 0 ? dcg / ideal : 0;
 }
-const recallAt = (ranked: string[], rel: Map<string, number>, k = 100) => [...rel.keys()].filter((d) => ranked.slice(0, k).includes(d)).length / rel.size;
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+export const recallAt = (ranked: string[], rel: Map<string, number>, k = 100) =>
+  [...rel.keys()].filter((d) => ranked.slice(0, k).includes(d)).length / rel.size;
+export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 /** Synthetic ACL for a document: a stable hash puts a third each under engineering, support, everyone. */
-const aclFor = (id: string) => ['group:engineering', 'group:support', '*'][[...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 3]!;
-const HUMANS: [string, (acl: string) => boolean][] = [
+export const aclFor = (id: string) => ['group:engineering', 'group:support', '*'][[...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 3]!;
+export const HUMANS: [string, (acl: string) => boolean][] = [
   ['alice', (acl) => acl !== 'group:support'],
   ['bob', (acl) => acl !== 'group:engineering'],
   ['gina', (acl) => acl === '*'],

@@ -45,6 +45,8 @@ export interface Explanation {
   aclDocMatches: boolean;
   decision: ChunkDecision;
   policyVersion: string;
+  /** The published version explained, or null for the policy folder (no version published). */
+  liveSeq: number | null;
 }
 
 /** Why a human, through an agent, may or may not read a document: each term and the deciding lines. */
@@ -69,5 +71,6 @@ export async function explainDocument(app: App, request: { human: string; agent:
     aclDocMatches: row.acl_doc.some((p) => principals.has(p)),
     decision: decideChunk(ctx.policy, ctx.authority, row),
     policyVersion: ctx.policy.version,
+    liveSeq: app.livePolicy.liveSeq,
   };
 }

@@ -3,7 +3,8 @@ import { Embedder } from '../embed/embedder.js';
 import { Governance } from '../governance/governance.js';
 import { TaintStore } from '../governance/taint.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../identity/keys.js';
-import { PolicyEngine } from '../policy/engine.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import { LivePolicy } from '../policy/live.js';
 import { SourceCatalog } from '../retrieval/source-catalog.js';
 import { Store } from '../store/store.js';
 
@@ -19,8 +20,10 @@ export interface App {
   /** What each task has received (shared by its sessions, processes and replicas). */
   taint: TaintStore;
   sources: SourceCatalog;
-  /** The policy in force now. */
+  /** The policy in force now (throws when it cannot be known: fail closed). */
   policy(): PolicyEngine;
+  /** The live published version (or the policy folder) and its watcher. */
+  livePolicy: LivePolicy;
   embedder(): Promise<Embedder>;
   signingKey(): Promise<SigningKey>;
   close(): Promise<void>;
@@ -28,11 +31,12 @@ export interface App {
 
 /** Opens what every command needs; the model and the key load only when first asked for. */
 export async function openApp(config: Config): Promise<App> {
-  const policy = await PolicyEngine.load(config.policyDir);
   const store = await Store.open(config);
   let governance: Governance;
   let taint: TaintStore;
+  let livePolicy: LivePolicy;
   try {
+    livePolicy = await LivePolicy.open(store, config.policyDir);
     governance = await Governance.open(store);
     taint = await TaintStore.open(store);
   } catch (err) {
@@ -47,10 +51,12 @@ export async function openApp(config: Config): Promise<App> {
     governance,
     taint,
     sources: new SourceCatalog(store),
-    policy: () => policy,
+    policy: () => livePolicy.current(),
+    livePolicy,
     embedder: () => (embedder ??= Embedder.load(config.modelDir, config.modelDtype)),
     signingKey: () => (key ??= loadOrCreateSigningKey(config.keysDir)),
     async close() {
+      livePolicy.stop();
       if (embedder) await (await embedder).dispose();
       store.close();
     },

@@ -10,6 +10,7 @@ import { publishedVerificationKeys } from '../identity/key-registry.js';
 import { GrantVerifier } from '../identity/verify.js';
 import { CallRate } from '../config/quotas.js';
 import { SessionRefused, type SessionDeps } from '../mcp/session.js';
+import type { TaskRow } from '../governance/tables.js';
 import { openApp, type App } from './app.js';
 import { auditPort } from './audit-adapter.js';
 import { corePorts } from './core.js';
@@ -23,8 +24,28 @@ export interface ServerRuntime extends SessionDeps {
   close(): Promise<void>;
 }
 
+/**
+ * Serve the live policy version from now on: swaps and refused versions are audited (and told on
+ * stderr), and a policy state unreadable for governanceTimeoutSeconds fails every call closed.
+ */
+function followPolicy(app: App, log: AuditLog, watchFolder: boolean): void {
+  const actor = { actor: `server:${log.replicaId}`, actor_auth: 'process' };
+  const record = (action: string, target: string, detail: Record<string, unknown>) => {
+    process.stderr.write(`clearance: ${action} ${target} ${JSON.stringify(detail)}\n`);
+    log.append({ kind: 'admin', ...actor, action, target, detail }).catch(() => undefined);
+  };
+  app.livePolicy.start({
+    failClosedAfterMs: app.config.governanceTimeoutSeconds * 1000,
+    watchFolder,
+    events: {
+      swapped: (e) => record('policy.live', e.version, { seq: e.seq, from: e.from }),
+      refused: (e) => record('policy.refused', e.what, { error: e.error.slice(0, 2000) }),
+    },
+  });
+}
+
 /** Everything that can fail is opened here, before any agent is served. */
-export async function openServer(config: Config, options: { replicaId?: string } = {}): Promise<ServerRuntime> {
+export async function openServer(config: Config, options: { replicaId?: string; watchPolicy?: boolean } = {}): Promise<ServerRuntime> {
   const app = await openApp(config);
   const embedder = await app.embedder();
   await assertStoreModel(app.store, embedder, { claim: false });
@@ -34,6 +55,7 @@ export async function openServer(config: Config, options: { replicaId?: string }
   const shipper = await AuditShipper.start(app.store, auditLog, config.auditShipSeconds * 1000);
   // Grants minted on any admin machine verify here through the keys published in the shared store.
   const verifier = new GrantVerifier(await app.signingKey(), config, () => publishedVerificationKeys(app.store));
+  followPolicy(app, auditLog, options.watchPolicy ?? false);
   const gate = new Gate({
     policy: app.policy,
     liveApprovals: (identity) => app.governance.liveApprovals(identity.taskId, identity.human),
@@ -42,9 +64,10 @@ export async function openServer(config: Config, options: { replicaId?: string }
 
   async function admit(grant: TaskGrant): Promise<void> {
     const policy = app.policy();
-    if (!policy.isHuman(grant.human)) throw new SessionRefused(`the task grant's human is not known to the policy`);
-    if (!policy.isAgent(grant.agent)) throw new SessionRefused(`the task grant's agent has no workflow in the policy`);
+    if (!policy.isHuman(grant.human)) throw new SessionRefused(`unknown human: the token's human is not known to the policy`);
+    if (!policy.isAgent(grant.agent)) throw new SessionRefused(`unknown client: the token's agent "${grant.agent}" has no workflow in the policy`);
     if ((await app.governance.revokedTasks()).has(grant.taskId)) throw new SessionRefused(`task ${grant.taskId} was revoked`);
+    if (grant.sessionTask) await app.governance.recordTask(sessionTaskRow(grant));
   }
 
   return {
@@ -63,5 +86,22 @@ export async function openServer(config: Config, options: { replicaId?: string }
       await shipper.stop();
       await app.close();
     },
+  };
+}
+
+/** A session that is its own task is recorded like a minted one: listed, revocable, killable by task id. */
+function sessionTaskRow(grant: TaskGrant): TaskRow {
+  return {
+    task_id: grant.taskId,
+    jti: grant.jti,
+    human: grant.human,
+    agent: grant.agent,
+    purpose: grant.purpose,
+    scope: JSON.stringify(grant.scope),
+    issued_at: new Date().toISOString(),
+    expires_at: grant.expiresAt.toISOString(),
+    issued_by: `idp:${grant.issuer}`,
+    revoked_at: null,
+    revoked_by: null,
   };
 }

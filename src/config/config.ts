@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from './errors.js';
 import { PACKAGE_ROOT } from './package.js';
+import { ExternalIssuerSchema } from './identity-providers.js';
 import { QuotasSchema } from './quotas.js';
 
 /**
@@ -48,21 +49,24 @@ export const ConfigSchema = z
     resource: z
       .url()
       .default('https://clearance.example.internal/mcp')
-      .describe('The MCP resource URL: the audience of task grants; its path is the HTTP endpoint.'),
+      .describe('The public URL of the MCP endpoint: the RFC 9728 `resource`, where its metadata is served; its path is the HTTP endpoint.'),
+    audience: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The `aud` tokens must carry, when it is not the resource URL (e.g. Entra's `api://…`). Default: `resource`."),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token (RFC 6749 §3.3)'))
+      .default(['clearance'])
+      .describe('Scopes advertised in the protected resource metadata and in every challenge, so standard clients request them.'),
     issuer: z.string().min(1).default('clearance-local').describe('The issuer named in the task grants this server mints.'),
     httpHost: z.string().min(1).default('127.0.0.1').describe('Interface `serve --http` listens on.'),
     httpPort: z.number().int().min(0).max(65535).default(8765).describe('Port `serve --http` listens on (0: any free port).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser origins allowed to call the HTTP endpoint (none by default).'),
     externalIssuers: z
-      .array(
-        z.object({
-          issuer: z.string().min(1).describe('The `iss` of grants minted elsewhere.'),
-          jwksUri: z.url().describe("Where that issuer's public keys are published."),
-          scopeClaim: z.string().default('clearance').describe('The claim holding the task scope.'),
-        }),
-      )
+      .array(ExternalIssuerSchema)
       .default([])
-      .describe('Other issuers whose task grants this server accepts.'),
+      .describe("Identity providers and other issuers whose tokens this server accepts, with each one's claim mapping."),
     redactQueries: z.boolean().default(false).describe('Record "[redacted]" instead of the query text in the audit log.'),
     auditShipSeconds: z.number().min(0).max(3600).default(5).describe('How often the local audit log is shipped into the store, in seconds.'),
     /** How long a call may wait for the kill-switch state to be read before it is refused (fail closed). */
@@ -100,6 +104,7 @@ export const ENV_KEYS = {
   CLEARANCE_MODEL_DTYPE: 'modelDtype',
   CLEARANCE_RESOURCE: 'resource',
   CLEARANCE_ISSUER: 'issuer',
+  CLEARANCE_AUDIENCE: 'audience',
   CLEARANCE_HTTP_HOST: 'httpHost',
   CLEARANCE_HTTP_PORT: 'httpPort',
   CLEARANCE_READ_CONSISTENCY_SECONDS: 'readConsistencySeconds',

@@ -38,7 +38,11 @@ export class Gate {
 
   /** The context is still the one in force: no new policy version since it was built. */
   current(ctx: RequestContext): boolean {
-    return this.deps.policy() === ctx.policy;
+    try {
+      return this.deps.policy() === ctx.policy;
+    } catch {
+      return false; // the policy state is unknown: not current (fail closed)
+    }
   }
 }
 

@@ -19,6 +19,13 @@ export const TransportSchema = z.enum(['stdio', 'http', 'cli', 'test']);
 export type Transport = z.infer<typeof TransportSchema>;
 
 /**
+ * Groups an identity provider asserted for the human, already mapped to policy group ids. `add`:
+ * they widen the human's people.csv memberships; `replace`: only they (and `group:everyone`) count.
+ */
+export const IdpGroupsSchema = z.object({ rule: z.enum(['add', 'replace']), ids: z.array(IdSchema) }).strict();
+export type IdpGroups = z.infer<typeof IdpGroupsSchema>;
+
+/**
  * Who is asking, for what: built once per request from a verified task grant (never from tool
  * arguments or module state) and passed down explicitly.
  */
@@ -32,6 +39,7 @@ export const RequestIdentitySchema = z
     transport: TransportSchema,
     scope: TaskScopeSchema,
     grantExpiresAt: z.string(),
+    groups: IdpGroupsSchema.optional(),
   })
   .strict();
 export type RequestIdentity = z.infer<typeof RequestIdentitySchema>;

@@ -2,14 +2,16 @@ import { createRemoteJWKSet, errors as joseErrors, importJWK, jwtVerify, type Cr
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import { IdSchema } from '../labels/ids.js';
-import { GrantError, TASK_CLAIM, TaskClaimSchema, type TaskGrant } from './grant.js';
+import type { ExternalIssuer } from '../config/identity-providers.js';
+import { mapAgent, mapGroups, mapHuman, tokenId, tokenScopes } from './claims.js';
+import { GrantError, GrantRefused, TASK_CLAIM, TaskClaimSchema, type TaskGrant } from './grant.js';
 import type { SigningKey } from './keys.js';
 
 /**
- * Claim mapping: human = `sub`, agent = `azp` (or `client_id`), task = the `clearance` claim.
- * `sub` and the agent are bare ids (alice, claude-code), never prefixed principals.
+ * Own grants: human = `sub`, agent = `azp` (or `client_id`), task = the `clearance` claim, all bare
+ * policy ids. External issuers map their claims per issuer (claims.ts).
  */
-const GrantPayloadSchema = z.object({
+const OwnPayloadSchema = z.object({
   sub: IdSchema,
   azp: IdSchema.optional(),
   client_id: IdSchema.optional(),
@@ -25,20 +27,20 @@ const KEY_REFRESH_MS = 1_000;
  * store by another admin machine) and from configured external issuers (by JWKS).
  */
 export class GrantVerifier {
-  private readonly remote = new Map<string, { jwks: ReturnType<typeof createRemoteJWKSet>; scopeClaim: string }>();
+  private readonly remote = new Map<string, { jwks: ReturnType<typeof createRemoteJWKSet>; settings: ExternalIssuer }>();
   private readonly ownKeys = new Map<string, CryptoKey>();
   private refreshedAt = 0;
   private readonly localKid: string;
 
   constructor(
     key: SigningKey,
-    private readonly config: Pick<Config, 'issuer' | 'resource' | 'externalIssuers'>,
+    private readonly config: Pick<Config, 'issuer' | 'resource' | 'audience' | 'externalIssuers'>,
     private readonly publishedKeys: () => Promise<JWK[]> = async () => [],
   ) {
     this.localKid = key.kid;
     this.ownKeys.set(key.kid, key.publicKey);
     for (const issuer of config.externalIssuers) {
-      this.remote.set(issuer.issuer, { jwks: createRemoteJWKSet(new URL(issuer.jwksUri)), scopeClaim: issuer.scopeClaim });
+      this.remote.set(issuer.issuer, { jwks: createRemoteJWKSet(new URL(issuer.jwksUri)), settings: issuer });
     }
   }
 
@@ -59,28 +61,35 @@ export class GrantVerifier {
   async verify(token: string): Promise<TaskGrant> {
     const issuer = peekIssuer(token);
     const external = this.remote.get(issuer);
-    const own = issuer === this.config.issuer;
-    if (!own && !external) throw new GrantError('token issuer is not trusted by this server');
-    let payload: JWTPayload;
-    try {
-      const options = {
+    if (issuer === this.config.issuer) return this.verifyOwn(token, issuer);
+    if (!external) throw new GrantError('token issuer is not trusted by this server');
+    const { settings } = external;
+    const payload = await verified(() =>
+      jwtVerify(token, external.jwks, {
+        issuer,
+        audience: settings.audience ?? this.config.audience ?? this.config.resource,
+        // Only asymmetric algorithms: no `none`, no HS*/RS confusion with a public key as an HMAC secret.
+        algorithms: ['EdDSA', 'ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256'],
+        requiredClaims: ['exp'],
+        clockTolerance: 5,
+      }),
+    );
+    return externalGrant(token, payload, issuer, settings);
+  }
+
+  private async verifyOwn(token: string, issuer: string): Promise<TaskGrant> {
+    const payload = await verified(() =>
+      jwtVerify(token, (header: JWTHeaderParameters) => this.ownKey(header), {
         issuer,
         audience: this.config.resource,
-        // Only asymmetric algorithms: no `none`, no HS*/RS confusion with a public key as an HMAC secret.
-        algorithms: own ? ['EdDSA'] : ['EdDSA', 'ES256', 'RS256', 'PS256'],
+        algorithms: ['EdDSA'],
         requiredClaims: ['exp', 'sub', 'jti'],
         clockTolerance: 5,
-      };
-      payload = own
-        ? (await jwtVerify(token, (header: JWTHeaderParameters) => this.ownKey(header), options)).payload
-        : (await jwtVerify(token, external!.jwks, options)).payload;
-    } catch (err) {
-      if (err instanceof GrantError) throw err;
-      throw new GrantError(describeJoseError(err));
-    }
-    const base = GrantPayloadSchema.safeParse(payload);
+      }),
+    );
+    const base = OwnPayloadSchema.safeParse(payload);
     const agent = base.success ? (base.data.azp ?? base.data.client_id) : undefined;
-    const task = TaskClaimSchema.safeParse(payload[own ? TASK_CLAIM : external!.scopeClaim]);
+    const task = TaskClaimSchema.safeParse(payload[TASK_CLAIM]);
     if (!base.success || !agent || !task.success) {
       throw new GrantError('token is missing the task grant claims (sub, azp or client_id, and the task claim)');
     }
@@ -96,6 +105,46 @@ export class GrantVerifier {
       expiresAt: new Date(base.data.exp * 1000),
     };
   }
+}
+
+async function verified(check: () => Promise<{ payload: JWTPayload }>): Promise<JWTPayload> {
+  try {
+    return (await check()).payload;
+  } catch (err) {
+    if (err instanceof GrantError) throw err;
+    throw new GrantError(describeJoseError(err));
+  }
+}
+
+/**
+ * A verified IdP token as a grant. With the issuer's task claim, the task is as minted; without it,
+ * the MCP session becomes the task (`sessionTask`, scope = the agent workflow). What does not map is
+ * refused (403): a scope the token lacks, a human or client the mapping cannot name.
+ */
+function externalGrant(token: string, payload: JWTPayload, issuer: string, settings: ExternalIssuer): TaskGrant {
+  const scopes = tokenScopes(payload);
+  const missing = settings.requiredScopes.filter((s) => !scopes.includes(s));
+  if (missing.length > 0) throw new GrantRefused(`the token lacks the scope ${missing.join(' ')}`, missing);
+  const human = mapHuman(payload, settings.human);
+  const { agent, client } = mapAgent(payload, settings.agent);
+  const claim = payload[settings.scopeClaim];
+  const task = claim === undefined ? null : TaskClaimSchema.safeParse(claim);
+  if (task && !task.success) throw new GrantRefused(`the token's "${settings.scopeClaim}" task claim is malformed`);
+  return {
+    human,
+    agent,
+    client,
+    taskId: task?.data?.task_id ?? 'session',
+    purpose: task?.data?.purpose ?? settings.defaultPurpose,
+    scope: task?.data?.scope ?? {},
+    sessionTask: task === null,
+    ...(settings.groups ? { groups: mapGroups(payload, settings.groups) } : {}),
+    scopes,
+    jti: tokenId(payload, token),
+    issuer,
+    issuedAt: new Date((payload.iat ?? 0) * 1000),
+    expiresAt: new Date((payload.exp ?? 0) * 1000),
+  };
 }
 
 function peekIssuer(token: string): string {

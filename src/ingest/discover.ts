@@ -10,10 +10,18 @@ import { MANIFEST_FILE } from './manifest.js';
 /** One document per file: 2 MB is already a book. A JSON Lines file holds many documents. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 export const MAX_JSONL_BYTES = 512 * 1024 * 1024;
+/** PDFs, Office files and mail are containers (images, attachments): they get more room. */
+export const MAX_BINARY_BYTES = 64 * 1024 * 1024;
+
+/** Formats read as raw bytes by their own parser (src/ingest/parse/), never decoded as UTF-8 here. */
+export const BINARY_FORMATS = /\.(pdf|docx|pptx|xlsx|eml|mbox)$/i;
 
 export interface DiscoveredFile {
   relPath: string;
+  /** The UTF-8 text; empty for a binary format (see `bytes`). */
   text: string;
+  /** The file's bytes, for binary formats (PDF, Office, mail). */
+  bytes?: Buffer;
   mtime: string;
 }
 
@@ -27,7 +35,7 @@ const escapedBytes = (bytes: Buffer) =>
 const unsafeName = (rel: string) => inertLine(rel) !== rel;
 
 /**
- * The files a manifest selects, read as UTF-8 text. A file that cannot be a document is a reported
+ * The files a manifest selects, read as UTF-8 text (binary formats as bytes). A file that cannot be a document is a reported
  * skip naming it (escaped), never an abort of its source: unsafe or undecodable names, symlinks that
  * leave the corpus folder or loop, unreadable, special, binary, huge, undecodable and empty files.
  */
@@ -94,9 +102,11 @@ async function readCandidate(root: string, full: string, rel: string): Promise<D
   // and reading a FIFO would block the ingest.
   const info = await stat(target);
   if (!info.isFile()) return { reason: 'not a regular file' };
-  const limit = rel.endsWith('.jsonl') ? MAX_JSONL_BYTES : MAX_FILE_BYTES;
+  const binary = BINARY_FORMATS.test(rel);
+  const limit = rel.endsWith('.jsonl') ? MAX_JSONL_BYTES : binary ? MAX_BINARY_BYTES : MAX_FILE_BYTES;
   if (info.size > limit) return { reason: `larger than ${limit / 1024 / 1024} MB` };
   const bytes = await readFile(target);
+  if (binary) return bytes.length === 0 ? { reason: 'empty document' } : { relPath: rel, text: '', bytes, mtime: info.mtime.toISOString() };
   if (bytes.includes(0)) return { reason: 'binary file (contains NUL bytes)' };
   let text: string;
   try {

@@ -41,7 +41,11 @@ export const CorpusManifestSchema = z
       .describe(
         'When documents go stale: `{ max_age_days: N }` (since each document was updated) or `{ review_by: YYYY-MM-DD }` (the whole source); stale documents are flagged or excluded per their class.',
       ),
-    include: z.array(SafeGlob).min(1).default(['**/*.md', '**/*.txt', '**/*.html', '**/*.jsonl']).describe('Globs (inside the folder) of the files to ingest.'),
+    include: z
+      .array(SafeGlob)
+      .min(1)
+      .default(['**/*.md', '**/*.txt', '**/*.html', '**/*.jsonl', '**/*.pdf', '**/*.docx', '**/*.pptx', '**/*.xlsx', '**/*.csv', '**/*.eml', '**/*.mbox'])
+      .describe('Globs (inside the folder) of the files to ingest.'),
     exclude: z.array(SafeGlob).default([]).describe('Globs (inside the folder) left out even if included.'),
     jsonl: z
       .object({
@@ -61,6 +65,45 @@ export const CorpusManifestSchema = z
       .strict()
       .optional()
       .describe('How .jsonl records map to documents (one record per line); required when include matches .jsonl files.'),
+    /** CSV rows as records, like `jsonl` (ACL cells list principals separated by ";"); text_field may name several columns. */
+    csv: z
+      .object({
+        id_field: z.string().min(1),
+        text_field: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+        title_field: z.string().min(1).optional(),
+        acl_field: z.string().min(1).optional(),
+        updated_field: z.string().min(1).optional(),
+        delimiter: z.string().length(1).default(','),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Sensitivity labels documents carry (Microsoft Purview `MSIP_Label_<id>_*` properties), matched by
+     * id or name, each mapped to a data class and/or an ACL that may only narrow the source's. A label
+     * not listed skips the document (fail closed) unless `unknown: source_labels`.
+     */
+    sensitivity_labels: z
+      .object({
+        labels: z
+          .array(
+            z
+              .object({
+                id: z
+                  .string()
+                  .regex(/^[0-9a-fA-F-]{36}$/, 'a label id is a GUID')
+                  .optional(),
+                name: z.string().min(1).optional(),
+                data_class: IdSchema.optional(),
+                read_acl: Acl.optional(),
+              })
+              .strict()
+              .refine((l) => l.id ?? l.name, { message: 'a label needs an id or a name' }),
+          )
+          .default([]),
+        unknown: z.enum(['skip', 'source_labels']).default('skip'),
+      })
+      .strict()
+      .optional(),
     overrides: z
       .array(
         z
@@ -95,6 +138,7 @@ export async function loadManifest(sourceDir: string, knownClasses: ReadonlySet<
   for (const [field, value] of [
     ['data_class', manifest.data_class],
     ...manifest.overrides.flatMap((o, i) => (o.data_class ? [[`overrides.${i}.data_class`, o.data_class]] : [])),
+    ...(manifest.sensitivity_labels?.labels ?? []).flatMap((l, i) => (l.data_class ? [[`sensitivity_labels.labels.${i}.data_class`, l.data_class]] : [])),
   ] as [string, string][]) {
     if (!knownClasses.has(value)) {
       throw new ManifestError(

@@ -1,16 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { hostHeaderValidation, localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config/config.js';
-import { GrantError, type TaskGrant } from '../identity/grant.js';
+import type { TaskGrant } from '../identity/grant.js';
 import type { GrantVerifier } from '../identity/verify.js';
+import { bearerAuth, refuse } from './bearer.js';
 import { auditRefusals } from './http-audit.js';
 import { serveRun } from './server.js';
 import { endRun, SessionRefused, startRun, type Session, type SessionDeps } from './session.js';
@@ -37,6 +34,23 @@ export function mcpPath(resource: string): string {
 export function protectedResourceMetadataPath(resource: string): string {
   const path = mcpPath(resource);
   return `/.well-known/oauth-protected-resource${path === '/' ? '' : path}`;
+}
+
+/**
+ * RFC 9728 protected resource metadata. `authorization_servers` lists every configured issuer that
+ * is a URL (the local `clearance-local` issuer is not an authorization server); with local grants
+ * only it is left out, and clients are configured with a bearer header instead of signing in.
+ */
+export function protectedResourceMetadata(config: Config): Record<string, unknown> {
+  const servers = [config.issuer, ...config.externalIssuers.map((i) => i.issuer)].filter((i) => /^https?:\/\//.test(i));
+  return {
+    resource: config.resource,
+    ...(servers.length > 0 ? { authorization_servers: [...new Set(servers)] } : {}),
+    ...(config.scopes.length > 0 ? { scopes_supported: config.scopes } : {}),
+    bearer_methods_supported: ['header'],
+    resource_name: 'Clearance permission-aware knowledge server',
+    resource_documentation: 'https://github.com/clearance/clearance#connect-an-agent',
+  };
 }
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
@@ -68,40 +82,13 @@ export function createHttpApp(
     next();
   });
 
-  const resourceMetadata = {
-    resource: config.resource,
-    authorization_servers: [config.issuer, ...config.externalIssuers.map((i) => i.issuer)].filter((i) => /^https?:\/\//.test(i)),
-    bearer_methods_supported: ['header'],
-    resource_name: 'Clearance permission-aware knowledge server',
-    resource_documentation: 'https://github.com/clearance/clearance#connect-an-agent',
-  };
   const metadataPath = protectedResourceMetadataPath(config.resource);
   app.get([metadataPath, '/.well-known/oauth-protected-resource'], (_req, res) => {
-    res.json(resourceMetadata);
+    res.json(protectedResourceMetadata(config));
   });
 
-  const tokenVerifier: OAuthTokenVerifier = {
-    async verifyAccessToken(token: string): Promise<AuthInfo> {
-      try {
-        const grant = await verifier.verify(token);
-        return {
-          token,
-          clientId: grant.agent,
-          scopes: [],
-          expiresAt: Math.floor(grant.expiresAt.getTime() / 1000),
-          resource: new URL(config.resource),
-          extra: { grant },
-        };
-      } catch (err) {
-        throw new InvalidTokenError(err instanceof GrantError ? err.message : 'token could not be verified');
-      }
-    },
-  };
-  const auth = requireBearerAuth({
-    verifier: tokenVerifier,
-    resourceMetadataUrl: new URL(metadataPath, publicBaseUrl).href,
-    expectedResource: new URL(config.resource),
-  });
+  const challenge = { resourceMetadataUrl: new URL(metadataPath, publicBaseUrl).href, scopes: config.scopes };
+  const auth = bearerAuth({ verifier, ...challenge });
 
   const close = async (id: string, reason: string) => {
     const live = sessions.get(id);
@@ -138,8 +125,9 @@ export function createHttpApp(
     try {
       session = await startRun(deps, grant, 'http');
     } catch (err) {
-      const message = err instanceof SessionRefused ? err.message : 'Clearance cannot start a run right now (fail closed)';
-      return jsonRpcError(res, err instanceof SessionRefused ? 403 : 503, -32600, message);
+      // A valid token for someone the policy does not know: 403 with a challenge, never 401 (no sign-in loop).
+      if (err instanceof SessionRefused) return refuse(res, 403, { error: 'insufficient_scope', description: err.message }, challenge);
+      return jsonRpcError(res, 503, -32600, 'Clearance cannot start a run right now (fail closed)');
     }
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

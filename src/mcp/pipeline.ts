@@ -12,6 +12,10 @@ type RecordFields = Omit<CallRecord, 'identity' | 'method' | 'reason' | 'latency
   Partial<Pick<CallRecord, 'chunks' | 'withheld' | 'args'>>;
 
 /** A call refused at some step: its record is written, then the error goes to the agent. */
+/** The policy version changed while the call ran: nothing decided under the old one may leave. */
+class PolicyChanged extends Error {}
+const POLICY_RETRIES = 3;
+
 class Refusal {
   constructor(
     readonly error: McpError,
@@ -45,9 +49,19 @@ export async function callTool(session: Session, name: string, rawArgs: unknown)
         ...fields,
       }),
     );
-  let outcome: { ctx: RequestContext; tool: ToolDefinition; args: Record<string, unknown>; result: ToolOutcome<Record<string, unknown>> };
+  let outcome: { ctx: RequestContext; tool: ToolDefinition; args: Record<string, unknown>; result: ToolOutcome<Record<string, unknown>> } | null = null;
   try {
-    outcome = await decideAndRun(session, name, rawArgs);
+    // Tools only read (request_access is idempotent per task and target), so a call whose policy
+    // changed under it is simply decided again under the new version.
+    for (let attempt = 0; !outcome; attempt++) {
+      try {
+        outcome = await decideAndRun(session, name, rawArgs);
+      } catch (err) {
+        if (!(err instanceof PolicyChanged)) throw err;
+        if (attempt + 1 >= POLICY_RETRIES)
+          throw new Refusal(internalFailure(), { decision: 'error', denial: 'internal_error', error: 'the policy kept changing during the call' });
+      }
+    }
   } catch (err) {
     if (!(err instanceof Refusal)) throw err;
     await record(err.fields);
@@ -126,6 +140,7 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
   if (!contract.success)
     throw failed(new Error(`output does not match ${tool.name}'s outputSchema: ${contract.error.issues[0]?.message ?? ''}`), result.withheld);
 
+  if (!gate.current(ctx)) throw new PolicyChanged();
   // The task's taint set learns of the passages before the agent does (fail closed if it cannot).
   try {
     await core.recordReceived(ctx, result.received ?? []);

@@ -28,12 +28,14 @@ export interface SessionDeps {
   audit: AuditPort;
   /** Calls per task per minute, shared by every session of this process. */
   rate: CallRate;
-  /** Fails closed for unknown humans/agents and revoked tasks. */
+  /** Fails closed for unknown humans/agents and revoked tasks; records a session's own task. */
   admit(grant: TaskGrant): Promise<void>;
 }
 
 /** A run starts when an MCP session opens under a verified task grant; the start is audited first. */
-export async function startRun(deps: SessionDeps, grant: TaskGrant, transport: Transport): Promise<Session> {
+export async function startRun(deps: SessionDeps, token: TaskGrant, transport: Transport): Promise<Session> {
+  // An IdP token without a task claim: this session is the task (admission records it like any task).
+  const grant = token.sessionTask ? { ...token, taskId: `session_${randomUUID()}` } : token;
   await deps.admit(grant);
   const run = new RunState(`run_${randomUUID()}`);
   const identity = identityFromGrant(grant, run.runId, transport);

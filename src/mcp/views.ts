@@ -3,29 +3,51 @@ import { SpanSchema, type Passage } from '../labels/provenance.js';
 import type { FetchedDocument } from '../retrieval/fetch.js';
 import type { SourceListing } from '../retrieval/sources.js';
 
+const CitationSchema = z.object({
+  source: z.string(),
+  doc_id: z.string(),
+  doc_version: z.string(),
+  ordinal: z.number().int(),
+  span: SpanSchema,
+  chunk_hash: z.string(),
+});
+
+/** Another matching passage of the same document (document granularity): its own chunk citation. */
+export const MorePassageSchema = z.object({
+  result_id: z.string(),
+  heading: z.string(),
+  text: z.string(),
+  citation: CitationSchema,
+  score: z.number(),
+});
+export type MorePassage = z.infer<typeof MorePassageSchema>;
+
 /** What agents see of a passage, a document and a source: the tools' output shapes, one mapping each. */
 export const CitedChunkSchema = z.object({
   result_id: z.string().describe('pass to `fetch` for the whole document'),
   title: z.string(),
   heading: z.string(),
   text: z.string(),
-  citation: z.object({
-    source: z.string(),
-    doc_id: z.string(),
-    doc_version: z.string(),
-    ordinal: z.number().int(),
-    span: SpanSchema,
-    chunk_hash: z.string(),
-  }),
+  citation: CitationSchema,
   data_class: z.string(),
   owner: z.string(),
   score: z.number(),
   stale: z.boolean(),
   age_days: z.number().nullable(),
+  more_passages: z
+    .array(MorePassageSchema)
+    .optional()
+    .describe("document granularity: the document's other matching passages, best first (each with its own chunk citation)"),
 });
 export type CitedChunk = z.infer<typeof CitedChunkSchema>;
 
-export function toCitedChunk(p: Passage): CitedChunk {
+function toMorePassage(p: Passage): MorePassage {
+  const { source, doc_id, doc_version, ordinal, span, chunk_hash, score } = p.provenance;
+  return { result_id: p.result_id, heading: p.heading, text: p.text, citation: { source, doc_id, doc_version, ordinal, span, chunk_hash }, score: score ?? 0 };
+}
+
+/** A passage as a result; at document granularity with the document's other matching passages. */
+export function toCitedChunk(p: Passage, more?: Passage[]): CitedChunk {
   const { source, doc_id, doc_version, ordinal, span, chunk_hash, data_class, score } = p.provenance;
   return {
     result_id: p.result_id,
@@ -38,6 +60,7 @@ export function toCitedChunk(p: Passage): CitedChunk {
     score: score ?? 0,
     stale: p.stale,
     age_days: p.age_days,
+    ...(more ? { more_passages: more.map(toMorePassage) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { MethodSchema, TaskScopeSchema, type Approval, type RequestIdentity } fr
 import { SourceReachSchema, type SourceReach } from '../labels/ids.js';
 import type { PolicyEngine } from './engine.js';
 import { RuleLocationSchema } from './files.js';
+import { classAccessFor, principalsFor, subjectsFor } from './subjects.js';
 
 export const TermSchema = z.enum(['human', 'approval', 'agent', 'task', 'narrowing', 'acl_source', 'acl_doc', 'labels', 'unknown_principal']);
 export type Term = z.infer<typeof TermSchema>;
@@ -19,6 +20,8 @@ export const AuthoritySchema = z.object({
   scope: TaskScopeSchema,
   policyVersion: z.string(),
   principals: z.array(z.string()),
+  /** The Casbin subjects the human is decided as (absent: `user:<human>`); see subjects.ts for IdP groups. */
+  subjects: z.array(z.string()).optional(),
   /** Methods this request may call: agent workflow ∩ task scope. */
   methods: z.array(MethodSchema),
   classes: z.array(z.object({ id: z.string(), via: z.enum(['read', 'approval']), rule: RuleLocationSchema.optional() })),
@@ -43,15 +46,17 @@ function liveApprovalFor(approvals: Approval[], identity: RequestIdentity, kind:
 }
 
 export function computeAuthority(engine: PolicyEngine, identity: RequestIdentity, approvals: Approval[], now = Date.now()): Authority {
-  const principals = engine.humanPrincipals(identity.human);
-  const base = { human: identity.human, agent: identity.agent, taskId: identity.taskId, scope: identity.scope, policyVersion: engine.version, principals };
+  // IdP groups (identity.groups) add to or replace people.csv memberships: principals and subjects both follow.
+  const principals = principalsFor(engine, identity.human, identity.groups);
+  const subjects = subjectsFor(identity.human, identity.groups);
+  const base = { human: identity.human, agent: identity.agent, taskId: identity.taskId, scope: identity.scope, policyVersion: engine.version, principals, subjects };
   if (principals.length === 0 || !engine.isAgent(identity.agent)) return { ...base, methods: [], classes: [], withApproval: [], denied: [], sources: [], gatedSources: [] };
 
   const classes: Authority['classes'] = [];
   const withApproval: string[] = [];
   const denied: Authority['denied'] = [];
   for (const { id } of engine.classes) {
-    const human = engine.classAccess(identity.human, id);
+    const human = classAccessFor(engine, identity.human, subjects, id);
     const deny = (term: Term) => denied.push({ id, term });
     if (human.access === 'none') deny('human');
     else if (!engine.agentUses(identity.agent, 'class', id).allowed) deny('agent');

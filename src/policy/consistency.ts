@@ -2,9 +2,15 @@ import { METHODS } from '../identity/identity.js';
 import type { PolicyDirectory } from './directory.js';
 import type { PolicyFiles } from './files.js';
 
-/** What Casbin cannot check: references to unknown classes or methods, empty groups, agents without a workflow. */
-export function consistencyProblems(files: PolicyFiles, directory: PolicyDirectory, agentMethodCount: (agent: string) => number): string[] {
+/**
+ * What Casbin cannot check. Errors make a policy unsafe to serve (a rule naming an unknown class or
+ * method means the author meant something the engine cannot do). Warnings never block: an empty
+ * group, a rule for a person who left, an agent with no workflow are what a revocation looks like,
+ * and a revocation must always be appliable.
+ */
+export function consistencyProblems(files: PolicyFiles, directory: PolicyDirectory, agentMethodCount: (agent: string) => number): { errors: string[]; warnings: string[] } {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const classes = new Set(files.classes.map((c) => c.id));
   const groupsWithMembers = directory.groupsWithMembers();
   for (const rule of files.rules) {
@@ -19,15 +25,15 @@ export function consistencyProblems(files: PolicyFiles, directory: PolicyDirecto
     }
     const subject = rule.values[0]!;
     if (rule.ptype === 'p' && subject.startsWith('group:') && !groupsWithMembers.has(subject)) {
-      problems.push(`${where}: group "${subject.slice(6)}" has no members; add \`g, user:<id>, ${subject}\` to people.csv or remove the rule`);
+      warnings.push(`${where}: group "${subject.slice(6)}" has no members; add \`g, user:<id>, ${subject}\` to people.csv or remove the rule`);
     }
     if (rule.ptype === 'p' && subject.startsWith('user:') && !directory.isHuman(subject.slice(5))) {
-      problems.push(`${where}: "${subject}" is not a known human; add \`g, ${subject}, group:everyone\` to people.csv`);
+      warnings.push(`${where}: "${subject}" is not a known human; add \`g, ${subject}, group:everyone\` to people.csv`);
     }
   }
   for (const agent of directory.knownAgents()) {
     const uses = files.rules.some((r) => r.values[0] === `agent:${agent}` && r.values[2] === 'use' && r.values[1]!.startsWith('class:'));
-    if (!uses || agentMethodCount(agent) === 0) problems.push(`agent "${agent}" has no workflow: give it at least one \`use\` of a class and one \`call\` of a method in agents.csv`);
+    if (!uses || agentMethodCount(agent) === 0) warnings.push(`agent "${agent}" has no workflow: give it at least one \`use\` of a class and one \`call\` of a method in agents.csv`);
   }
-  return problems;
+  return { errors: problems, warnings };
 }

@@ -1,6 +1,7 @@
 import type { PolicyEngine } from './engine.js';
 import type { Authority, Term } from './authority.js';
 import type { RuleLocation } from './files.js';
+import { classAccessFor } from './subjects.js';
 
 /** The labels a chunk carries in the store: all the re-check reads. */
 export interface ChunkLabels {
@@ -30,7 +31,7 @@ export function ruleRef(rule: RuleLocation | undefined): string {
  */
 function decideLabels(engine: PolicyEngine, authority: Authority, source: string, dataClass: string, acls: readonly (readonly string[])[]): ChunkDecision {
   if (!engine.isHuman(authority.human)) return { allowed: false, deniedBy: 'unknown_principal' };
-  const human = engine.classAccess(authority.human, dataClass);
+  const human = classAccessFor(engine, authority.human, authority.subjects, dataClass);
   if (human.access === 'none') return { allowed: false, deniedBy: 'human' };
   const granted = authority.classes.find((c) => c.id === dataClass);
   if (human.access === 'approval' && granted?.via !== 'approval') return { allowed: false, deniedBy: 'approval' };

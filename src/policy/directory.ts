@@ -64,6 +64,13 @@ export class PolicyDirectory {
     return known;
   }
 
+  /** These groups and every group they belong to, transitively (for groups an IdP asserts). */
+  groupClosure(groups: readonly string[]): string[] {
+    const seen = new Set<string>();
+    for (const group of groups) this.subjects(group, seen);
+    return [...seen].sort();
+  }
+
   /** Humans an ACL principal stands for. */
   membersOf(principal: string): Set<string> {
     if (principal === '*') return new Set(this.humans);

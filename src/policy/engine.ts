@@ -20,6 +20,8 @@ const ruleKey = (values: readonly string[]) => values.join('\u0001');
  */
 export class PolicyEngine {
   readonly directory: PolicyDirectory;
+  /** What the policy check reports but does not refuse (see consistency.ts). */
+  readonly warnings: string[] = [];
   private readonly locations = new Map<string, RuleLocation>();
   private readonly classById: Map<string, ClassInfo>;
   /** Casbin is O(lines) per call; the engine is immutable, so every decision can be remembered. */
@@ -39,6 +41,11 @@ export class PolicyEngine {
     return PolicyEngine.fromFiles(await readPolicyFiles(policyDir), policyDir);
   }
 
+  /** The files this engine was built from (what `policy apply` publishes). */
+  get texts(): PolicyFiles['texts'] {
+    return this.files.texts;
+  }
+
   static async fromFiles(files: PolicyFiles, where: string): Promise<PolicyEngine> {
     const lines = files.rules.map((r) => [r.ptype, ...r.values].join(', ')).join('\n');
     let enforcer: Enforcer;
@@ -48,8 +55,9 @@ export class PolicyEngine {
       throw new PolicyError(`${where}/model.conf: Casbin cannot load the model or policy: ${(err as Error).message}`);
     }
     const engine = new PolicyEngine(enforcer, files);
-    const problems = consistencyProblems(files, engine.directory, (agent) => engine.agentMethods(agent).length);
-    if (problems.length > 0) throw new PolicyError(`policy is inconsistent:\n  - ${problems.join('\n  - ')}`);
+    const { errors, warnings } = consistencyProblems(files, engine.directory, (agent) => engine.agentMethods(agent).length);
+    if (errors.length > 0) throw new PolicyError(`policy is inconsistent:\n  - ${errors.join('\n  - ')}`);
+    engine.warnings.push(...warnings);
     return engine;
   }
 

@@ -62,6 +62,8 @@ export interface PolicyFiles {
   classes: ClassInfo[];
   server: ServerFacts;
   version: string;
+  /** The files as read: what a published version stores. */
+  texts: PolicyTexts;
 }
 
 export const SUBJECT = /^(user|group|agent):[a-z0-9*][a-z0-9_.*-]{0,63}$/;
@@ -92,47 +94,63 @@ function parseCsvLine(file: string, lineNo: number, raw: string): PolicyRule {
   return fail('a line starts with `p` (a rule) or `g` (a membership); comments start with #');
 }
 
-async function readYaml<T>(file: string, schema: z.ZodType<T>): Promise<T> {
+function parseYamlText<T>(file: string, text: string | undefined, schema: z.ZodType<T>): T {
+  if (text === undefined) throw new PolicyError(`${file}: missing; the policy folder needs it`);
   let raw: unknown;
   try {
-    raw = parseYaml(await readFile(file, 'utf8'));
+    raw = parseYaml(text);
   } catch (err) {
-    throw new PolicyError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing; the policy folder needs it' : `not valid YAML: ${(err as Error).message}`}`);
+    throw new PolicyError(`${file}: not valid YAML: ${(err as Error).message}`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new PolicyError(formatZodError(parsed.error, file));
   return parsed.data;
 }
 
-/** Reads model.conf, every *.csv, classes.yaml and server.yaml; the version is a hash over all of them. */
-export async function readPolicyFiles(policyDir: string): Promise<PolicyFiles> {
+/** The policy as text: file name → content, for every model.conf, *.csv and *.yaml of the folder. */
+export type PolicyTexts = Record<string, string>;
+
+const POLICY_FILE = /\.(csv|conf|ya?ml)$/;
+
+/** Reads a policy folder's files as text (nothing is parsed yet). */
+export async function readPolicyFolder(policyDir: string): Promise<PolicyTexts> {
   let names: string[];
   try {
     names = (await readdir(policyDir)).sort();
   } catch {
     throw new PolicyError(`policy folder ${policyDir} cannot be read. Set CLEARANCE_POLICY_DIR (or --policy-dir) to the folder with model.conf.`);
   }
+  const texts: PolicyTexts = {};
+  for (const name of names.filter((n) => POLICY_FILE.test(n))) texts[name] = await readFile(path.join(policyDir, name), 'utf8');
+  return texts;
+}
+
+/** The content hash of a policy: the same files give the same version, wherever they are read from. */
+export function policyVersion(texts: PolicyTexts): string {
   const hash = createHash('sha256');
-  const modelFile = path.join(policyDir, 'model.conf');
-  let model: string;
-  try {
-    model = await readFile(modelFile, 'utf8');
-  } catch {
-    throw new PolicyError(`${modelFile}: missing. Every policy folder needs the Casbin model.`);
-  }
+  for (const name of Object.keys(texts).sort()) hash.update(`${name}\0${texts[name]}\0`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Parses model.conf, every *.csv, classes.yaml and server.yaml; `where` names the folder (or store version) in errors and rule locations. */
+export function parsePolicyTexts(where: string, texts: PolicyTexts): PolicyFiles {
+  const model = texts['model.conf'];
+  if (model === undefined) throw new PolicyError(`${path.join(where, 'model.conf')}: missing. Every policy folder needs the Casbin model.`);
   const rules: PolicyRule[] = [];
-  for (const name of names) {
-    const file = path.join(policyDir, name);
-    if (!/\.(csv|conf|ya?ml)$/.test(name)) continue;
-    const text = await readFile(file, 'utf8');
-    hash.update(`${name}\0${text}\0`);
+  for (const name of Object.keys(texts).sort()) {
     if (!name.endsWith('.csv')) continue;
-    text.split(/\r?\n/).forEach((raw, index) => {
+    const file = path.join(where, name);
+    texts[name]!.split(/\r?\n/).forEach((raw, index) => {
       if (raw.trim() === '' || raw.trim().startsWith('#')) return;
       rules.push(parseCsvLine(file, index + 1, raw));
     });
   }
-  const { classes } = await readYaml(path.join(policyDir, 'classes.yaml'), ClassesFileSchema);
-  const server = await readYaml(path.join(policyDir, 'server.yaml'), ServerFactsSchema);
-  return { model, rules, classes, server, version: hash.digest('hex').slice(0, 16) };
+  const { classes } = parseYamlText(path.join(where, 'classes.yaml'), texts['classes.yaml'], ClassesFileSchema);
+  const server = parseYamlText(path.join(where, 'server.yaml'), texts['server.yaml'], ServerFactsSchema);
+  return { model, rules, classes, server, version: policyVersion(texts), texts };
+}
+
+/** Reads and parses a policy folder. */
+export async function readPolicyFiles(policyDir: string): Promise<PolicyFiles> {
+  return parsePolicyTexts(policyDir, await readPolicyFolder(policyDir));
 }

@@ -75,22 +75,44 @@ export function preRank(query: FullTextQuery, stats: TokenPostings, pool: number
     .map(([id]) => id);
 }
 
-/** BM25 over the candidates with permitted-set statistics; phrase queries keep only chunks with every phrase. */
-export function rankFullText(query: FullTextQuery, stats: TokenPostings, candidates: StoredChunk[]): { chunk: StoredChunk; score: number }[] {
-  const tokenised = candidates.map((chunk) => ({ chunk, words: tokenize(chunk.text) }));
-  const avgdl = tokenised.reduce((n, c) => n + c.words.length, 0) / Math.max(1, tokenised.length);
+/** BM25 parameters and the title field's weight (BM25F: the title's tokens count `titleWeight` times). */
+export interface Bm25Options {
+  k1: number;
+  b: number;
+  /** 0: the text alone (the index's field); > 0: the chunk's title is a second field of that weight. */
+  titleWeight: number;
+}
+export const DEFAULT_BM25: Bm25Options = { k1: K1, b: B, titleWeight: 0 };
+
+/**
+ * BM25 over the candidates with permitted-set statistics; phrase queries keep only chunks with every
+ * phrase (in the text). With a title weight, the title is a second field (BM25F: weighted term
+ * frequencies and lengths; idf and avgdl still from permitted chunks only).
+ */
+export function rankFullText(
+  query: FullTextQuery,
+  stats: TokenPostings,
+  candidates: StoredChunk[],
+  options: Bm25Options = DEFAULT_BM25,
+): { chunk: StoredChunk; score: number }[] {
+  const { k1, b, titleWeight } = options;
+  const tokenised = candidates.map((chunk) => ({ chunk, words: tokenize(chunk.text), title: titleWeight > 0 ? tokenize(chunk.title) : [] }));
+  const lengthOf = (c: { words: string[]; title: string[] }) => c.words.length + titleWeight * c.title.length;
+  const avgdl = tokenised.reduce((n, c) => n + lengthOf(c), 0) / Math.max(1, tokenised.length);
   const scored: { chunk: StoredChunk; score: number }[] = [];
-  for (const { chunk, words } of tokenised) {
-    if (!query.phrases.every((p) => containsPhrase(words, p))) continue;
+  for (const c of tokenised) {
+    if (!query.phrases.every((p) => containsPhrase(c.words, p))) continue;
     const tf = new Map<string, number>();
-    for (const w of words) tf.set(w, (tf.get(w) ?? 0) + 1);
+    for (const w of c.words) tf.set(w, (tf.get(w) ?? 0) + 1);
+    for (const w of c.title) tf.set(w, (tf.get(w) ?? 0) + titleWeight);
+    const dl = lengthOf(c);
     let score = 0;
     for (const token of query.tokens) {
       const f = tf.get(token) ?? 0;
       if (f === 0) continue;
-      score += idf(stats.n, stats.postings.get(token)?.size ?? 0) * ((f * (K1 + 1)) / (f + K1 * (1 - B + (B * words.length) / (avgdl || 1))));
+      score += idf(stats.n, stats.postings.get(token)?.size ?? 0) * ((f * (k1 + 1)) / (f + k1 * (1 - b + (b * dl) / (avgdl || 1))));
     }
-    if (score > 0) scored.push({ chunk, score });
+    if (score > 0) scored.push({ chunk: c.chunk, score });
   }
   return scored.sort((a, b) => b.score - a.score || (a.chunk.chunk_id < b.chunk.chunk_id ? -1 : 1));
 }

@@ -2,20 +2,35 @@ import type { RequestContext } from '../gate/gate.js';
 import type { Passage } from '../labels/provenance.js';
 import { narrow, outsideAuthority, type Narrowing } from '../policy/authority.js';
 import { decideChunk, ruleRef } from '../policy/decide.js';
-import type { SearchMode } from '../store/chunk-search.js';
+import type { ScoredChunk, SearchMode } from '../store/chunk-search.js';
 import { permissionFilter } from '../store/permission-filter.js';
 import { openChunks, RetrievalError, type RetrievalDeps } from './deps.js';
 import { freshnessOf, toPassage } from './passage.js';
-import { rank, type Ranking } from './rankings.js';
+import { candidateRankings, DEFAULT_RANKING, fuseDocuments, rank, type DocumentHit, type Ranking, type RankingOptions } from './rankings.js';
+import type { SourceRow, StoredChunk } from '../store/schema.js';
 
 export interface SearchRequest extends Narrowing {
   query: string;
   k: number;
   mode?: SearchMode;
+  /** `document` (the MCP default): the top k documents, best passage each; `chunk` (the default here): the top k chunks. */
+  granularity?: 'document' | 'chunk';
+  /** Document granularity: at most this many other matching passages per document (default 2). */
+  morePassages?: number;
+  /** Benchmarks and tuning only; the defaults are what every caller gets. */
+  ranking?: RankingOptions;
+}
+
+/** One answer: a passage (the best of its document, at document granularity) and the document's other matching passages. */
+export interface SearchHit {
+  passage: Passage;
+  more: Passage[];
 }
 
 export interface SearchResult {
+  /** Every passage returned (hits and their extra passages): what is audited and tainted. */
   passages: Passage[];
+  hits: SearchHit[];
   /** Candidates the re-check refused: for the audit record only, never the agent. */
   withheld: number;
   tableVersion: number;
@@ -42,13 +57,17 @@ export async function search(deps: RetrievalDeps, ctx: RequestContext, request: 
   const t1 = performance.now();
   const table = await openChunks(deps);
   if (where === null)
-    return { passages: [], withheld: 0, tableVersion: await table.version(), outside, timings: { embedMs: 0, policyMs: t1 - t0, storeMs: 0 } };
+    return { passages: [], hits: [], withheld: 0, tableVersion: await table.version(), outside, timings: { embedMs: 0, policyMs: t1 - t0, storeMs: 0 } };
   const [vector, tableVersion, sources] = await Promise.all([
     mode === 'fts' ? null : deps.embedder.embedOne(request.query),
     table.version(),
     deps.sources.all(),
   ]);
   const t2 = performance.now();
+  if (request.granularity === 'document') {
+    const found = await documents(table, ctx, authority, sources, where, request, vector, mode);
+    return { ...found, tableVersion, outside, timings: { embedMs: t2 - t1, policyMs: t1 - t0 + found.policyMs, storeMs: found.storeMs } };
+  }
 
   const passages: Passage[] = [];
   const seen = new Set<string>();
@@ -82,5 +101,76 @@ export async function search(deps: RetrievalDeps, ctx: RequestContext, request: 
     if (!candidates.more) break; // the permitted set is exhausted
     limit *= WIDEN;
   }
-  return { passages, withheld, tableVersion, outside, timings: { embedMs: t2 - t1, policyMs, storeMs } };
+  return {
+    passages,
+    hits: passages.map((passage) => ({ passage, more: [] })),
+    withheld,
+    tableVersion,
+    outside,
+    timings: { embedMs: t2 - t1, policyMs, storeMs },
+  };
+}
+
+const DEFAULT_MORE_PASSAGES = 2;
+
+/**
+ * Document granularity: every candidate chunk is re-decided and freshness-checked before it is
+ * ranked (so nothing refused enters a rank or a score), the permitted chunk rankings are fused at
+ * document level, and the rounds widen until k distinct documents are found or the permitted set is
+ * exhausted.
+ */
+async function documents(
+  table: Awaited<ReturnType<typeof openChunks>>,
+  ctx: RequestContext,
+  authority: ReturnType<typeof narrow>,
+  sources: Map<string, SourceRow>,
+  where: NonNullable<ReturnType<typeof permissionFilter>>,
+  request: SearchRequest,
+  vector: Float32Array | null,
+  mode: SearchMode,
+): Promise<{ passages: Passage[]; hits: SearchHit[]; withheld: number; policyMs: number; storeMs: number }> {
+  const options = request.ranking ?? DEFAULT_RANKING;
+  const verdicts = new Map<string, { rule: string; stale: boolean; ageDays: number | null } | null>();
+  let withheld = 0;
+  let policyMs = 0;
+  let storeMs = 0;
+  const permitted = (chunk: StoredChunk) => {
+    let verdict = verdicts.get(chunk.chunk_id);
+    if (verdict === undefined) {
+      const decision = decideChunk(ctx.policy, authority, chunk);
+      if (!decision.allowed) withheld++;
+      const fresh = decision.allowed ? freshnessOf(ctx.policy, sources, chunk) : null;
+      verdict = decision.allowed && fresh && !fresh.excluded ? { rule: ruleRef(decision.rule), stale: fresh.stale, ageDays: fresh.ageDays } : null;
+      verdicts.set(chunk.chunk_id, verdict);
+    }
+    return verdict;
+  };
+  let hits: DocumentHit[] = [];
+  let limit = Math.max(request.k * options.depth, options.minPool);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const s = performance.now();
+    let lists: Ranking[];
+    try {
+      lists = await candidateRankings(table, mode, where, request.query, vector, limit, options.bm25);
+    } catch (err) {
+      throw new RetrievalError(`search failed in the store: ${(err as Error).message}`);
+    }
+    const p = performance.now();
+    storeMs += p - s;
+    const allowed: ScoredChunk[][] = lists.map((l) => l.ranked.filter(({ chunk }) => permitted(chunk) !== null));
+    hits = fuseDocuments(allowed, options);
+    policyMs += performance.now() - p;
+    if (hits.length >= request.k || !lists.some((l) => l.more)) break;
+    limit *= WIDEN;
+  }
+  const more = request.morePassages ?? DEFAULT_MORE_PASSAGES;
+  const passageOf = (chunk: StoredChunk, score: number) => {
+    const v = verdicts.get(chunk.chunk_id)!;
+    return toPassage(chunk, score, { stale: v.stale, ageDays: v.ageDays }, v.rule);
+  };
+  const answer = hits.slice(0, request.k).map((hit) => ({
+    passage: passageOf(hit.chunks[0]!.chunk, hit.score),
+    more: hit.chunks.slice(1, 1 + more).map((c) => passageOf(c.chunk, c.score)),
+  }));
+  return { passages: answer.flatMap((h) => [h.passage, ...h.more]), hits: answer, withheld, policyMs, storeMs };
 }

@@ -6,9 +6,36 @@ import { runAuditBench } from '../../scripts/bench/audit.js';
 import { runIngestBench } from '../../scripts/bench/ingest.js';
 import { runKillSwitchBench } from '../../scripts/bench/killswitch.js';
 import { runMcpHttpBench } from '../../scripts/bench/mcp-http.js';
+import { runQualityMcpBench } from '../../scripts/bench/quality-mcp.js';
 import { ndcgAt, runQualityBench } from '../../scripts/bench/quality.js';
 import { runScaleOutBench } from '../../scripts/bench/scaleout.js';
 import { runRetrievalBench } from '../../scripts/bench/retrieval.js';
+
+/** A small BEIR-layout folder (8 topics × 3 documents, 8 queries, test qrels). */
+function tinyBeir(): string {
+  const folder = mkdtempSync(path.join(tmpdir(), 'clearance-beir-'));
+  mkdirSync(path.join(folder, 'qrels'));
+  const topics = [
+    'checkout latency after a config push',
+    'API keys written to logs',
+    'goodwill refunds for merchants',
+    'webhook delivery delays',
+    'PCI audit evidence',
+    'data subject erasure requests',
+    'canary gates on p95 latency',
+    'vendor contract renewal',
+  ];
+  const docs = topics.flatMap((t, i) =>
+    [0, 1, 2].map((j) => ({ _id: `d${i}-${j}`, title: `${t} ${j}`, text: `A note about ${t}. Detail number ${j} with specifics on ${t.split(' ')[0]}.` })),
+  );
+  writeFileSync(path.join(folder, 'corpus.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
+  writeFileSync(path.join(folder, 'queries.jsonl'), topics.map((t, i) => JSON.stringify({ _id: `q${i}`, text: `what do we know about ${t}?` })).join('\n'));
+  writeFileSync(
+    path.join(folder, 'qrels', 'test.tsv'),
+    `query-id\tcorpus-id\tscore\r\n${topics.map((_, i) => `q${i}\td${i}-0\t1\r\nq${i}\td${i}-1\t1`).join('\r\n')}\r\n`,
+  );
+  return folder;
+}
 
 // Every benchmark at a reduced size: tables are produced and the properties hold. No timing is asserted.
 // Each benchmark runs for a fixed work size or a fixed time window, so a busy machine makes it slower
@@ -30,27 +57,7 @@ describe('benchmarks (reduced sizes)', () => {
   it(
     'quality on a small BEIR-layout folder: dense equals exact, per-human equals the oracle, nothing leaks',
     async () => {
-      const folder = mkdtempSync(path.join(tmpdir(), 'clearance-beir-'));
-      mkdirSync(path.join(folder, 'qrels'));
-      const topics = [
-        'checkout latency after a config push',
-        'API keys written to logs',
-        'goodwill refunds for merchants',
-        'webhook delivery delays',
-        'PCI audit evidence',
-        'data subject erasure requests',
-        'canary gates on p95 latency',
-        'vendor contract renewal',
-      ];
-      const docs = topics.flatMap((t, i) =>
-        [0, 1, 2].map((j) => ({ _id: `d${i}-${j}`, title: `${t} ${j}`, text: `A note about ${t}. Detail number ${j} with specifics on ${t.split(' ')[0]}.` })),
-      );
-      writeFileSync(path.join(folder, 'corpus.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
-      writeFileSync(path.join(folder, 'queries.jsonl'), topics.map((t, i) => JSON.stringify({ _id: `q${i}`, text: `what do we know about ${t}?` })).join('\n'));
-      writeFileSync(
-        path.join(folder, 'qrels', 'test.tsv'),
-        `query-id\tcorpus-id\tscore\r\n${topics.map((_, i) => `q${i}\td${i}-0\t1\r\nq${i}\td${i}-1\t1`).join('\r\n')}\r\n`,
-      );
+      const folder = tinyBeir();
       const rows = await runQualityBench({ quick: false, dataset: folder, split: 'test' });
       const get = (mode: string, retrieval: string) => rows.find((r) => r.mode === mode && r.retrieval === retrieval)!;
       expect(
@@ -63,6 +70,25 @@ describe('benchmarks (reduced sizes)', () => {
         expect(String(r['recall@100'])).toContain(`oracle nDCG@10 ${r['nDCG@10']}`);
       }
       expect(ndcgAt(['a', 'b'], new Map([['b', 1]]))).toBeCloseTo(1 / Math.log2(3), 6);
+    },
+    BENCH_TIMEOUT_MS,
+  );
+
+  it(
+    'quality through MCP (clearance serve --stdio) on a small BEIR-layout folder: the table is produced, nothing leaks',
+    async () => {
+      const rows = await runQualityMcpBench({ quick: false, dataset: tinyBeir(), split: 'test' });
+      expect(rows.map((r) => r.retrieval)).toEqual([
+        'dense',
+        'full-text',
+        'hybrid (default)',
+        'hybrid, chunk answers',
+        'hybrid as alice',
+        'hybrid as bob',
+        'hybrid as gina',
+      ]);
+      for (const r of rows.slice(0, 3)) expect(Number(r['nDCG@10 (k=10)'])).toBeGreaterThan(0);
+      for (const r of rows.slice(-3)) expect(r.leaked).toBe(0);
     },
     BENCH_TIMEOUT_MS,
   );

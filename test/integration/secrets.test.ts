@@ -167,7 +167,8 @@ describe('secrets in the corpora never reach an agent', () => {
     const classes = path.join(runtime.app.config.policyDir, 'classes.yaml');
     writeFileSync(classes, readFileSync(classes, 'utf8').replace(/(id: customer\n(?: {4}.*\n)*? {4}secrets: )redact/, '$1refuse'));
     const out = runCli(runtime.app.config, ['ingest', '--source', 'customer-tickets', '--json']);
-    expect(out.status, out.stderr).toBe(0);
+    // A refused document is a skip: the run finished, something was left out (exit 2).
+    expect(out.status, out.stderr).toBe(2);
     expectClean('cli refuse', out.stdout + out.stderr);
     const refused = (JSON.parse(out.stdout) as IngestReport).sources[0]!;
     expect(refused.deleted).toBe(1);

@@ -4,18 +4,21 @@ import { withApp } from '../../app/app.js';
 import type { RuleLocation } from '../../policy/files.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { configFrom } from '../context.js';
+import { registerPolicyVersions } from './policy-versions.js';
 
 const where = (r?: RuleLocation) => (r ? `${r.file.split('/').pop()}:${r.line}  ${r.text}` : 'no rule matched (default deny)');
 const yesNo = (allowed: boolean) => (allowed ? 'yes' : 'no');
 
 export function registerPolicy(program: Command): void {
-  const policyCmd = program.command('policy').description('the Casbin policy in policy/');
+  const policyCmd = program.command('policy').description('the Casbin policy: the policy/ folder, and the versions published from it');
+  registerPolicyVersions(policyCmd);
   policyCmd
     .command('check')
     .description('validate the policy files (errors name file, line and fix)')
     .action(async (_opts: unknown, command: Command) => {
       const config = configFrom(command);
       const policy = await PolicyEngine.load(config.policyDir);
+      for (const warning of policy.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(
         `policy ${config.policyDir} is valid (version ${policy.version}): ${policy.knownHumans().length} humans, ${policy.knownAgents().length} agents, ${policy.classes.length} classes\n`,
       );
@@ -36,7 +39,7 @@ export function registerPolicy(program: Command): void {
         `agent  uses source ${e.source}: ${yesNo(e.agentSource.allowed)}  — ${where(e.agentSource.rule)}`,
         `source ACL: ${e.aclSourceMatches ? 'matches' : 'does not match'}`,
         `document ACL: ${e.aclDocMatches ? 'matches' : 'does not match'}`,
-        `=> ${e.decision.allowed ? 'ALLOWED' : `DENIED by ${e.decision.deniedBy}`} (policy ${e.policyVersion}; task scope and approvals: none in this check)`,
+        `=> ${e.decision.allowed ? 'ALLOWED' : `DENIED by ${e.decision.deniedBy}`} (policy ${e.policyVersion}, ${e.liveSeq === null ? 'the policy folder: no version is published' : `the live published version v${e.liveSeq}`}; task scope and approvals: none in this check)`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

@@ -13,7 +13,8 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'HTTP bind address (default 127.0.0.1)')
     .option('--port <port>', 'HTTP port (default 8765; 0 picks a free port)')
     .option('--replica-id <id>', "this process's name in the audit log (default: config replicaId)")
-    .action(async (opts: { stdio?: boolean; http?: boolean; host?: string; port?: string; replicaId?: string }, command: Command) => {
+    .option('--watch-policy', 'with no published policy version: serve edits of the policy folder as soon as they validate (local development)')
+    .action(async (opts: { stdio?: boolean; http?: boolean; host?: string; port?: string; replicaId?: string; watchPolicy?: boolean }, command: Command) => {
       if (Boolean(opts.stdio) === Boolean(opts.http)) throw new Error('choose exactly one of --stdio or --http');
       const config = configFrom(command);
       if (opts.host) config.httpHost = opts.host;
@@ -22,7 +23,7 @@ export function registerServe(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port}: use a whole number from 0 to 65535`);
         config.httpPort = port;
       }
-      const runtime = await openServer(config, { replicaId: opts.replicaId ?? config.replicaId });
+      const runtime = await openServer(config, { replicaId: opts.replicaId ?? config.replicaId, watchPolicy: opts.watchPolicy });
       if (opts.stdio) {
         try {
           await serveStdio(runtime, runtime.verifier, process.env.CLEARANCE_TASK_TOKEN);

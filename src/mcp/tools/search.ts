@@ -12,6 +12,10 @@ const input = z
     sources: z.array(IdSchema).max(50).optional().describe('only search these sources (narrows, never widens)'),
     classes: z.array(IdSchema).max(10).optional().describe('only search these data classes (narrows, never widens)'),
     mode: z.enum(['hybrid', 'vector', 'fts']).default('hybrid'),
+    granularity: z
+      .enum(['document', 'chunk'])
+      .default('document')
+      .describe("document: the top k documents, each its best passage with the document's other matching passages; chunk: the top k chunks"),
     reason: ReasonSchema,
   })
   .strict();
@@ -27,17 +31,18 @@ export const searchTool = defineTool({
   inputSchema: input,
   outputSchema: output,
   readOnly: true,
-  auditArgs: ({ query, k, sources, classes, mode }) => ({ query, k, sources, classes, mode }),
+  auditArgs: ({ query, k, sources, classes, mode, granularity }) => ({ query, k, sources, classes, mode, granularity }),
   async handler(args, { request, run, core }) {
     const answer = await core.search(request, args);
-    const results = answer.passages.map(toCitedChunk);
+    const results = answer.hits.map((h) => toCitedChunk(h.passage, args.granularity === 'document' ? h.more : undefined));
     const text =
       results.length === 0
         ? 'No permitted results for this query.'
         : results
             .map(
               (r, i) =>
-                `[${i + 1}] ${r.title}${r.heading ? ` — ${r.heading}` : ''} (${r.data_class}, ${r.citation.doc_id}@${r.citation.doc_version.slice(0, 8)}, result_id ${r.result_id}${r.stale ? ', STALE' : ''})\n${r.text}`,
+                `[${i + 1}] ${r.title}${r.heading ? ` — ${r.heading}` : ''} (${r.data_class}, ${r.citation.doc_id}@${r.citation.doc_version.slice(0, 8)}, result_id ${r.result_id}${r.stale ? ', STALE' : ''})\n${r.text}` +
+                (r.more_passages ?? []).map((m) => `\n  … (result_id ${m.result_id}${m.heading ? `, ${m.heading}` : ''}) ${m.text}`).join(''),
             )
             .join('\n\n');
     return {

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { applyPolicy, rollbackPolicy, storeDocLabels, testPolicy } from '../../admin/policy.js';
+import { osActor } from '../../admin/record.js';
+import { withApp } from '../../app/app.js';
+import { PolicyEngine } from '../../policy/engine.js';
+import { EXPECTATIONS_FILE } from '../../policy/expectations.js';
+import { diffPolicies, engineOf, PolicyVersions } from '../../policy/versions.js';
+import { configFrom } from '../context.js';
+import { printTable } from '../output.js';
+
+/** `policy apply | versions | diff | rollback | test`: access changes as published, tested versions. */
+export function registerPolicyVersions(policyCmd: Command): void {
+  policyCmd
+    .command('apply')
+    .description('validate and test the policy folder, then publish it as the live version: every server follows within 2 s')
+    .option('--dir <dir>', 'the policy folder (default: config policyDir)')
+    .option('--message <text>', 'why (recorded with the version)', 'policy change')
+    .action(async (opts: { dir?: string; message: string }, command: Command) => {
+      const config = configFrom(command);
+      const { row, engine } = await withApp(config, (app) => applyPolicy(app, { dir: opts.dir ?? config.policyDir, message: opts.message, actor: osActor() }));
+      for (const warning of engine.warnings) process.stderr.write(`warning: ${warning}\n`);
+      process.stdout.write(
+        `published policy v${row.seq} (version ${row.version}) by ${row.applied_by}: ${row.message}\n${row.diff || '(no change in content)\n'}`,
+      );
+    });
+  policyCmd
+    .command('versions')
+    .description('the published policy versions, oldest first; the last is live')
+    .option('--json', 'JSON output')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const rows = await withApp(configFrom(command), async (app) => (await PolicyVersions.open(app.store)).list());
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      if (rows.length === 0)
+        return void process.stdout.write('no published version: servers use the policy folder (publish one with `clearance policy apply`)\n');
+      printTable(
+        rows.map((r, i) => ({
+          version: `v${r.seq}`,
+          hash: r.version,
+          applied_by: r.applied_by,
+          applied_at: r.applied_at,
+          message: r.message,
+          live: i === rows.length - 1 ? 'LIVE' : '',
+        })),
+      );
+    });
+  policyCmd
+    .command('diff <a> <b>')
+    .description('what changed between two published versions (v3, 3 or a hash prefix)')
+    .action(async (a: string, b: string, _opts: unknown, command: Command) => {
+      const text = await withApp(configFrom(command), async (app) => {
+        const versions = await PolicyVersions.open(app.store);
+        const [from, to] = await Promise.all([versions.get(a), versions.get(b)]);
+        if (!from || !to) throw new Error(`no published policy version "${!from ? a : b}" (see \`clearance policy versions\`)`);
+        return diffPolicies(PolicyVersions.texts(from), PolicyVersions.texts(to), [`v${from.seq}`, `v${to.seq}`]);
+      });
+      process.stdout.write(text || 'no difference\n');
+    });
+  policyCmd
+    .command('rollback <version>')
+    .description('publish an earlier version again as the live one')
+    .action(async (ref: string, _opts: unknown, command: Command) => {
+      const { row } = await withApp(configFrom(command), (app) => rollbackPolicy(app, ref, osActor()));
+      process.stdout.write(`published policy v${row.seq} (${row.message})\n`);
+    });
+  policyCmd
+    .command('test [file]')
+    .description(`run policy tests (default: the folder's ${EXPECTATIONS_FILE}) against the policy folder or a published version`)
+    .option('--at <version>', 'test a published version (v3, 3 or a hash prefix) instead of the folder')
+    .option('--json', 'JSON output')
+    .action(async (file: string | undefined, opts: { at?: string; json?: boolean }, command: Command) => {
+      const config = configFrom(command);
+      const testFile = file ?? path.join(config.policyDir, EXPECTATIONS_FILE);
+      const text = await readFile(testFile, 'utf8').catch(() => {
+        throw new Error(`${testFile}: cannot be read; write the expectations there (see policy/${EXPECTATIONS_FILE} for the grammar)`);
+      });
+      const results = await withApp(config, async (app) => {
+        const version = opts.at ? await (await PolicyVersions.open(app.store)).get(opts.at) : null;
+        if (opts.at && !version) throw new Error(`no published policy version "${opts.at}"`);
+        const engine = version ? await engineOf(version) : await PolicyEngine.load(config.policyDir);
+        return testPolicy(engine, testFile, text, storeDocLabels(app));
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      for (const r of results) if (!r.ok) process.stdout.write(`${testFile}:${r.line}: FAILED "${r.statement}": ${r.actual}\n`);
+      const failed = results.filter((r) => !r.ok).length;
+      process.stdout.write(`policy test ${testFile}: ${results.length - failed} of ${results.length} statements hold${failed ? `, ${failed} do not` : ''}\n`);
+      if (failed > 0) process.exitCode = 1;
+    });
+}

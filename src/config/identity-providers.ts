@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * How a token from an organisation's identity provider (Okta, Entra ID, Keycloak, …) becomes a
+ * Clearance principal: which claim names the human, which client → agent workflow, which IdP
+ * groups stand for which policy groups. Per issuer, because every IdP shapes its tokens differently.
+ */
+
+/** Policy ids (people, groups, agent workflows): the same grammar as the policy files. */
+const PolicyId = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a policy id: lower-case letters, digits, "_", "." or "-" (max 64)');
+
+export const HUMAN_CLAIMS = ['sub', 'email', 'preferred_username', 'oid', 'upn'] as const;
+
+export const HumanMappingSchema = z
+  .object({
+    /** The claim that names the human. Entra: `oid` or `upn`; Okta: `sub` or `email`; Keycloak: `preferred_username`. */
+    claim: z.enum(HUMAN_CLAIMS).default('sub'),
+    /** Lower-case the value (emails and UPNs are case-insensitive; Entra's pairwise `sub` is not: keep it false there). */
+    lowercase: z.boolean().default(true),
+    /** Drop `@<domain>` when the domain is one of these (after lower-casing), so `alice@northwind.example` is `alice`. */
+    stripDomains: z.array(z.string().min(1)).default([]),
+    /** Explicit subject → policy human, applied after normalisation (Okta `00u…` ids, Entra object ids). */
+    map: z.record(z.string().min(1), PolicyId).default({}),
+  })
+  .strict();
+
+export const ClientMappingSchema = z
+  .object({
+    /**
+     * A client id: exact (`0oa1b2c3`), a URL-form client id (MCP Client ID Metadata Documents), or
+     * a simple pattern where `*` matches any run of characters (`https://*.northwind.example/*`).
+     */
+    client: z.string().min(1).max(2048),
+    /** The agent workflow (agents.csv) this client acts as. */
+    workflow: PolicyId,
+  })
+  .strict();
+
+export const AgentMappingSchema = z
+  .object({
+    /** Claims naming the OAuth client, in order: `azp` (OIDC, Entra, Keycloak), `client_id` (RFC 9068, Okta `cid` is not standard). */
+    claims: z
+      .array(z.enum(['azp', 'client_id', 'cid', 'appid']))
+      .min(1)
+      .default(['azp', 'client_id']),
+    clients: z.array(ClientMappingSchema).default([]),
+    /**
+     * The workflow of any client not listed (e.g. dynamically registered ones). Absent: an unlisted
+     * client is refused with 403, unless its id is itself an agent workflow id (backward compatible).
+     */
+    defaultWorkflow: PolicyId.optional(),
+  })
+  .strict();
+
+export const GroupMappingSchema = z
+  .object({
+    /** A dotted claim path: `groups` (Okta), `roles` (Entra app roles), `realm_access.roles` (Keycloak). */
+    claim: z
+      .string()
+      .regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/)
+      .default('groups'),
+    /** IdP group (exact, case-sensitive) → policy group(s). IdP groups not listed are ignored. */
+    map: z.record(z.string().min(1), z.union([PolicyId, z.array(PolicyId)])).default({}),
+    /**
+     * `add`: the mapped groups are added to the human's memberships in people.csv.
+     * `replace`: they replace them (the human keeps only `group:everyone` from people.csv).
+     */
+    rule: z.enum(['add', 'replace']).default('add'),
+  })
+  .strict();
+
+export const ExternalIssuerSchema = z
+  .object({
+    issuer: z.string().min(1),
+    jwksUri: z.url(),
+    /** The custom claim with a Clearance task (`task_id`, `purpose`, `scope`); without it the MCP session is the task. */
+    scopeClaim: z.string().default('clearance'),
+    /** The `aud` this issuer puts in tokens for Clearance (Entra: `api://…`). Default: the top-level `audience`. */
+    audience: z.string().min(1).optional(),
+    /** Scopes every token of this issuer must carry (`scope` or `scp`); a token without them gets 403 insufficient_scope. */
+    requiredScopes: z.array(z.string().min(1)).default([]),
+    human: HumanMappingSchema.prefault({}),
+    agent: AgentMappingSchema.prefault({}),
+    groups: GroupMappingSchema.optional(),
+    /** The purpose recorded for a session that is its own task (no task claim in the token). */
+    defaultPurpose: z.string().min(1).max(2000).default('MCP session signed in through the identity provider'),
+  })
+  .strict();
+export type ExternalIssuer = z.infer<typeof ExternalIssuerSchema>;
+export type HumanMapping = z.infer<typeof HumanMappingSchema>;
+export type AgentMapping = z.infer<typeof AgentMappingSchema>;
+export type GroupMapping = z.infer<typeof GroupMappingSchema>;

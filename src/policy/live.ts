@@ -1,0 +1,126 @@
+import type { Store } from '../store/store.js';
+import { PolicyEngine } from './engine.js';
+import { parsePolicyTexts, policyVersion, readPolicyFolder } from './files.js';
+import { engineOf, PolicyVersions } from './versions.js';
+
+export class PolicyUnavailable extends Error {
+  override name = 'PolicyUnavailable';
+}
+
+export interface LivePolicyEvents {
+  /** A new version is being served. */
+  swapped?(event: { version: string; seq: number | null; from: string }): void;
+  /** An edit or a published version could not be served; the last good version keeps serving. */
+  refused?(event: { what: string; error: string }): void;
+}
+
+export interface LivePolicyOptions {
+  pollMs?: number;
+  /** Past this without a successful read of the policy state, every call is refused (fail closed). */
+  failClosedAfterMs?: number;
+  /** With no published version: follow edits of the policy folder (local development). */
+  watchFolder?: boolean;
+  events?: LivePolicyEvents;
+}
+
+/**
+ * The policy a process serves: the live published version in the store, else the policy folder.
+ * It follows new versions by polling (the kill-switch watcher's design) and swaps engines
+ * atomically: a call sees one engine, whole. A version that fails to parse is never served.
+ */
+export class LivePolicy {
+  private seq: number | null = null;
+  private lastRead = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private options: LivePolicyOptions = {};
+  /** The folder content last refused, so one bad edit is reported once, not at every poll. */
+  private refusedFolder: string | null = null;
+
+  private constructor(
+    private engine: PolicyEngine,
+    private readonly versions: PolicyVersions,
+    private readonly policyDir: string,
+  ) {}
+
+  static async open(store: Store, policyDir: string): Promise<LivePolicy> {
+    const versions = await PolicyVersions.open(store);
+    const live = await versions.live();
+    const engine = live ? await engineOf(live) : await PolicyEngine.load(policyDir);
+    const policy = new LivePolicy(engine, versions, policyDir);
+    policy.seq = live?.seq ?? null;
+    return policy;
+  }
+
+  /** The engine in force; throws (fail closed) when the policy state has not been read for too long. */
+  current(): PolicyEngine {
+    const bound = this.options.failClosedAfterMs;
+    if (this.timer && bound !== undefined && Date.now() - this.lastRead > bound) {
+      throw new PolicyUnavailable(`the policy state could not be read for over ${bound} ms; refusing (fail closed)`);
+    }
+    return this.engine;
+  }
+
+  /** The published version number being served, or null when serving the policy folder. */
+  get liveSeq(): number | null {
+    return this.seq;
+  }
+
+  /** Follows the live version from now on (serving processes); admin commands read it once. */
+  start(options: LivePolicyOptions = {}): void {
+    this.options = options;
+    const tick = async () => {
+      await this.refresh();
+      if (this.timer) this.timer = setTimeout(tick, this.options.pollMs ?? 500);
+    };
+    this.timer = setTimeout(tick, this.options.pollMs ?? 500);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  async refresh(): Promise<void> {
+    const started = Date.now();
+    let seq: number;
+    try {
+      seq = await this.versions.liveSeq();
+    } catch (err) {
+      this.options.events?.refused?.({ what: 'the published policy state', error: (err as Error).message });
+      return;
+    }
+    if (seq > 0 && seq !== this.seq) await this.followPublished(seq);
+    else if (seq === 0 && this.options.watchFolder) await this.followFolder();
+    this.lastRead = started;
+  }
+
+  private async followPublished(seq: number): Promise<void> {
+    const row = await this.versions.byNumber(seq);
+    if (!row) return;
+    try {
+      this.swap(await engineOf(row), seq);
+    } catch (err) {
+      this.options.events?.refused?.({ what: `published policy v${seq}`, error: (err as Error).message });
+    }
+  }
+
+  private async followFolder(): Promise<void> {
+    try {
+      const texts = await readPolicyFolder(this.policyDir);
+      const version = policyVersion(texts);
+      if (version === this.engine.version || version === this.refusedFolder) return;
+      this.refusedFolder = version;
+      this.swap(await PolicyEngine.fromFiles(parsePolicyTexts(this.policyDir, texts), this.policyDir), null);
+    } catch (err) {
+      this.options.events?.refused?.({ what: `the edit of ${this.policyDir}`, error: (err as Error).message });
+    }
+  }
+
+  private swap(engine: PolicyEngine, seq: number | null): void {
+    const from = this.engine.version;
+    this.engine = engine;
+    this.seq = seq;
+    this.options.events?.swapped?.({ version: engine.version, seq, from });
+  }
+}
