@@ -5,7 +5,7 @@ import { initProject } from '../../admin/init.js';
 export function registerInit(program: Command): void {
   program
     .command('init [dir]')
-    .description('scaffold a working organisation in a folder (default: the current one): config, policy, one corpus, a policy-test placeholder')
+    .description('scaffold a working organisation in a folder (default: the current one): config, policy with its tests, one corpus')
     .option('--force', 'write into a folder that is not empty (files of the same names are overwritten)')
     .option('--json', 'print what was written as JSON')
     .action(async (dir: string | undefined, opts: { force?: boolean; json?: boolean }) => {
