@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isRemoteUri, type Config } from '../config/config.js';
 import { loadManifest, MANIFEST_FILE, unknownPrincipalMessage, unknownPrincipals } from '../ingest/manifest.js';
 import { PolicyEngine } from '../policy/engine.js';
+import { POLICY_TABLE, PolicyVersions } from '../policy/versions.js';
 import { Store } from '../store/store.js';
 import { keysProblem, modelProblem, portProblem, storeLocation, writableProblem } from './doctor-probes.js';
 
@@ -33,7 +34,9 @@ export async function runDoctor(load: () => { config: Config; file: string | und
     return [fail('config', message(err))];
   }
   const { config, file } = loaded;
-  const checks: DoctorCheck[] = [ok('config', file ? `${file} (home ${config.home})` : `no config file; defaults and CLEARANCE_* (home ${config.home})`)];
+  const checks: DoctorCheck[] = [
+    ok('config', file ? `${file} (home ${config.home})` : `no config file (clearance init writes one); defaults and CLEARANCE_* (home ${config.home})`),
+  ];
 
   let policy: PolicyEngine | null = null;
   try {
@@ -51,12 +54,14 @@ export async function runDoctor(load: () => { config: Config; file: string | und
   const model = modelProblem(config);
   checks.push(probe('model', model.problem, model.detail));
   checks.push(await storeCheck(config));
+  if (policy) checks.push(await liveVersionCheck(config, policy));
   const keys = await keysProblem(config.keysDir);
   checks.push(probe('keys', keys.problem, keys.detail));
   checks.push(probe('audit', await writableProblem(config.auditDir, 'audit folder'), `${config.auditDir} (writable)`));
   if (config.auditWitnessDir)
     checks.push(probe('audit witness', await writableProblem(config.auditWitnessDir, 'audit witness folder'), config.auditWitnessDir));
-  checks.push(probe('http port', await portProblem(config.httpHost, config.httpPort), `${config.httpHost}:${config.httpPort} is free`));
+  const portDetail = config.httpPort === 0 ? `${config.httpHost}: port 0, a free port is picked at start` : `${config.httpHost}:${config.httpPort} is free`;
+  checks.push(probe('http port', await portProblem(config.httpHost, config.httpPort), portDetail));
   return checks;
 }
 
@@ -106,6 +111,28 @@ async function manifestChecks(corporaDir: string, policy: PolicyEngine | null): 
     }
   }
   return checks;
+}
+
+/** The version servers serve (the live published one, if any) against the policy folder on disk. Reads only. */
+async function liveVersionCheck(config: Config, disk: PolicyEngine): Promise<DoctorCheck> {
+  const folderOnly = ok('policy version', `no published version: servers serve the policy folder (version ${disk.version})`);
+  if (!isRemoteUri(config.storeUri) && !existsSync(storeLocation(config))) return folderOnly;
+  let store: Store | null = null;
+  try {
+    store = await Store.open(config);
+    if (!(await store.hasTable(POLICY_TABLE))) return folderOnly;
+    const live = await (await PolicyVersions.open(store)).live();
+    if (!live) return folderOnly;
+    if (live.version === disk.version) return ok('policy version', `live v${live.seq} is the policy folder (version ${disk.version})`);
+    return fail(
+      'policy version',
+      `servers serve published v${live.seq} (version ${live.version}) but the policy folder is version ${disk.version}: publish the folder with \`clearance policy apply\` (it prints the diff), or bring the folder back to v${live.seq}`,
+    );
+  } catch (err) {
+    return fail('policy version', message(err));
+  } finally {
+    store?.close();
+  }
 }
 
 /** The store answers a read (its meta table, if any); a local store that does not exist yet is created by the first ingest. */

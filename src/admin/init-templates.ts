@@ -129,15 +129,18 @@ Everyone gets 25 days of paid holiday a year; ask your manager before booking mo
 `;
 }
 
-export const POLICY_TESTS_YAML = `# Policy tests (placeholder): what each person, through each agent, should and should not read.
-# Clearance has no runner for this file yet. Check each case by hand until it does:
-#   clearance policy explain --as <human> --agent <agent> --doc <doc-id>
-#   clearance search "<query>" --as <human> --agent <agent>
-cases:
-  - as: ada
-    agent: assistant
-    doc: handbook/welcome.md
-    expect: allowed
+export const EXPECTATIONS_YAML = `# Policy tests: what must hold, checked by \`clearance policy test\` and by \`clearance policy apply\`
+# before a version is published. Add a line for every rule you care about. One statement per line:
+#   <human> via <agent> can|cannot read <class>            (no approvals)
+#   <human> via <agent> can read <class> with approval     (readable once an approver approves, for one task)
+#   <human> via <agent> can|cannot read doc <doc-id>       (needs the store: document and source ACLs too)
+#   <human> via <agent> can|cannot call <method>
+#   <human> approves|does not approve <class>
+expect:
+  - ada via assistant can read general
+  - ada via assistant can read restricted
+  - ada via assistant can call search
+  - ada via assistant cannot call request_access
 `;
 
 export const GITIGNORE = `# Clearance's state (store, audit log, signing keys): never commit it.

@@ -11,7 +11,7 @@ import {
   corpusYaml,
   GITIGNORE,
   PEOPLE_CSV,
-  POLICY_TESTS_YAML,
+  EXPECTATIONS_YAML,
   serverYaml,
   welcomeMd,
   type SchemaHint,
@@ -41,7 +41,7 @@ function schemaHint(root: string): SchemaHint {
 
 /**
  * Writes a working organisation into `dir`: config, policy (one person, one group, one agent, two
- * classes), one corpus with a manifest and a document, and a policy-test placeholder. Refuses a
+ * classes) with its policy tests, one corpus with a manifest and a document. Refuses a
  * folder that is not empty unless `force` (then same-named files are overwritten, others kept).
  */
 export async function initProject(dir: string, options: { force?: boolean; now?: Date } = {}): Promise<InitResult> {
@@ -68,7 +68,7 @@ export async function initProject(dir: string, options: { force?: boolean; now?:
     ['policy/server.yaml', serverYaml(hint, today)],
     ['corpora/handbook/corpus.yaml', corpusYaml(hint)],
     ['corpora/handbook/welcome.md', welcomeMd(today)],
-    ['policy-tests.yaml', POLICY_TESTS_YAML],
+    ['policy/expectations.yaml', EXPECTATIONS_YAML],
   ];
   for (const [rel, text] of files) {
     const file = path.join(root, rel);

@@ -14,13 +14,19 @@ export const HUMAN_CLAIMS = ['sub', 'email', 'preferred_username', 'oid', 'upn']
 export const HumanMappingSchema = z
   .object({
     /** The claim that names the human. Entra: `oid` or `upn`; Okta: `sub` or `email`; Keycloak: `preferred_username`. */
-    claim: z.enum(HUMAN_CLAIMS).default('sub'),
+    claim: z
+      .enum(HUMAN_CLAIMS)
+      .default('sub')
+      .describe('The claim that names the human (Entra: oid or upn; Okta: sub or email; Keycloak: preferred_username).'),
     /** Lower-case the value (emails and UPNs are case-insensitive; Entra's pairwise `sub` is not: keep it false there). */
-    lowercase: z.boolean().default(true),
+    lowercase: z.boolean().default(true).describe("Lower-case the value (emails and UPNs are case-insensitive; keep it false for Entra's pairwise sub)."),
     /** Drop `@<domain>` when the domain is one of these (after lower-casing), so `alice@northwind.example` is `alice`. */
-    stripDomains: z.array(z.string().min(1)).default([]),
+    stripDomains: z.array(z.string().min(1)).default([]).describe('Drop `@<domain>` when the domain is one of these, so alice@northwind.example is alice.'),
     /** Explicit subject → policy human, applied after normalisation (Okta `00u…` ids, Entra object ids). */
-    map: z.record(z.string().min(1), PolicyId).default({}),
+    map: z
+      .record(z.string().min(1), PolicyId)
+      .default({})
+      .describe('Explicit subject → policy human, applied after normalisation (Okta 00u… ids, Entra object ids).'),
   })
   .strict();
 
@@ -30,9 +36,9 @@ export const ClientMappingSchema = z
      * A client id: exact (`0oa1b2c3`), a URL-form client id (MCP Client ID Metadata Documents), or
      * a simple pattern where `*` matches any run of characters (`https://*.northwind.example/*`).
      */
-    client: z.string().min(1).max(2048),
+    client: z.string().min(1).max(2048).describe('A client id: exact, a URL-form client id, or a pattern where * matches any run of characters.'),
     /** The agent workflow (agents.csv) this client acts as. */
-    workflow: PolicyId,
+    workflow: PolicyId.describe('The agent workflow (agents.csv) this client acts as.'),
   })
   .strict();
 
@@ -42,13 +48,16 @@ export const AgentMappingSchema = z
     claims: z
       .array(z.enum(['azp', 'client_id', 'cid', 'appid']))
       .min(1)
-      .default(['azp', 'client_id']),
-    clients: z.array(ClientMappingSchema).default([]),
+      .default(['azp', 'client_id'])
+      .describe('Claims naming the OAuth client, tried in order.'),
+    clients: z.array(ClientMappingSchema).default([]).describe('Client id → agent workflow.'),
     /**
      * The workflow of any client not listed (e.g. dynamically registered ones). Absent: an unlisted
      * client is refused with 403, unless its id is itself an agent workflow id (backward compatible).
      */
-    defaultWorkflow: PolicyId.optional(),
+    defaultWorkflow: PolicyId.optional().describe(
+      'The workflow of any client not listed; absent: an unlisted client is refused (403) unless its id is itself a workflow id.',
+    ),
   })
   .strict();
 
@@ -58,32 +67,50 @@ export const GroupMappingSchema = z
     claim: z
       .string()
       .regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/)
-      .default('groups'),
+      .default('groups')
+      .describe('A dotted claim path holding the IdP groups: groups (Okta), roles (Entra), realm_access.roles (Keycloak).'),
     /** IdP group (exact, case-sensitive) → policy group(s). IdP groups not listed are ignored. */
-    map: z.record(z.string().min(1), z.union([PolicyId, z.array(PolicyId)])).default({}),
+    map: z
+      .record(z.string().min(1), z.union([PolicyId, z.array(PolicyId)]))
+      .default({})
+      .describe('IdP group (exact, case-sensitive) → policy group(s); IdP groups not listed are ignored.'),
     /**
      * `add`: the mapped groups are added to the human's memberships in people.csv.
      * `replace`: they replace them (the human keeps only `group:everyone` from people.csv).
      */
-    rule: z.enum(['add', 'replace']).default('add'),
+    rule: z
+      .enum(['add', 'replace'])
+      .default('add')
+      .describe("add: the mapped groups join the human's people.csv memberships; replace: they replace them (group:everyone stays)."),
   })
   .strict();
 
 export const ExternalIssuerSchema = z
   .object({
-    issuer: z.string().min(1),
-    jwksUri: z.url(),
+    issuer: z.string().min(1).describe('The `iss` of the tokens this entry accepts.'),
+    jwksUri: z.url().describe("Where the issuer's public keys are published (JWKS)."),
     /** The custom claim with a Clearance task (`task_id`, `purpose`, `scope`); without it the MCP session is the task. */
-    scopeClaim: z.string().default('clearance'),
+    scopeClaim: z
+      .string()
+      .default('clearance')
+      .describe('The custom claim with a Clearance task (task_id, purpose, scope); without it the MCP session is the task.'),
     /** The `aud` this issuer puts in tokens for Clearance (Entra: `api://…`). Default: the top-level `audience`. */
-    audience: z.string().min(1).optional(),
+    audience: z.string().min(1).optional().describe('The aud this issuer puts in tokens for Clearance (Entra: api://…). Default: the top-level audience.'),
     /** Scopes every token of this issuer must carry (`scope` or `scp`); a token without them gets 403 insufficient_scope. */
-    requiredScopes: z.array(z.string().min(1)).default([]),
-    human: HumanMappingSchema.prefault({}),
-    agent: AgentMappingSchema.prefault({}),
-    groups: GroupMappingSchema.optional(),
+    requiredScopes: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Scopes every token of this issuer must carry (scope or scp); without them: 403 insufficient_scope.'),
+    human: HumanMappingSchema.prefault({}).describe('Which claim names the human, and how it becomes a policy id.'),
+    agent: AgentMappingSchema.prefault({}).describe('Which claim names the OAuth client, and which agent workflow each client acts as.'),
+    groups: GroupMappingSchema.optional().describe('IdP groups that stand for policy groups (absent: people.csv alone).'),
     /** The purpose recorded for a session that is its own task (no task claim in the token). */
-    defaultPurpose: z.string().min(1).max(2000).default('MCP session signed in through the identity provider'),
+    defaultPurpose: z
+      .string()
+      .min(1)
+      .max(2000)
+      .default('MCP session signed in through the identity provider')
+      .describe('The purpose recorded for a session that is its own task (no task claim in the token).'),
   })
   .strict();
 export type ExternalIssuer = z.infer<typeof ExternalIssuerSchema>;

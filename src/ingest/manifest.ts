@@ -68,15 +68,16 @@ export const CorpusManifestSchema = z
     /** CSV rows as records, like `jsonl` (ACL cells list principals separated by ";"); text_field may name several columns. */
     csv: z
       .object({
-        id_field: z.string().min(1),
-        text_field: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-        title_field: z.string().min(1).optional(),
-        acl_field: z.string().min(1).optional(),
-        updated_field: z.string().min(1).optional(),
-        delimiter: z.string().length(1).default(','),
+        id_field: z.string().min(1).describe('Column holding the row id (one document per row); the document id is `<source>/<file>#<id>`.'),
+        text_field: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('Column(s) holding the text; several are joined.'),
+        title_field: z.string().min(1).optional().describe('Column holding the title (default: the id).'),
+        acl_field: z.string().min(1).optional().describe('Column holding the row\'s read_acl: principals separated by ";" (may only narrow the source\'s).'),
+        updated_field: z.string().min(1).optional().describe('Column holding when the row was last updated (an ISO date).'),
+        delimiter: z.string().length(1).default(',').describe('The field separator (one character).'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('How .csv rows map to documents (one row per document, a header row naming the columns).'),
     /**
      * Sensitivity labels documents carry (Microsoft Purview `MSIP_Label_<id>_*` properties), matched by
      * id or name, each mapped to a data class and/or an ACL that may only narrow the source's. A label
@@ -91,19 +92,25 @@ export const CorpusManifestSchema = z
                 id: z
                   .string()
                   .regex(/^[0-9a-fA-F-]{36}$/, 'a label id is a GUID')
-                  .optional(),
-                name: z.string().min(1).optional(),
-                data_class: IdSchema.optional(),
-                read_acl: Acl.optional(),
+                  .optional()
+                  .describe('The label id (a GUID), as in MSIP_Label_<id>_*.'),
+                name: z.string().min(1).optional().describe('The label name (matched when the id is not given).'),
+                data_class: IdSchema.optional().describe('The data class of documents carrying this label (may only narrow).'),
+                read_acl: Acl.optional().describe("The read_acl of documents carrying this label (may only narrow the source's)."),
               })
               .strict()
               .refine((l) => l.id ?? l.name, { message: 'a label needs an id or a name' }),
           )
-          .default([]),
-        unknown: z.enum(['skip', 'source_labels']).default('skip'),
+          .default([])
+          .describe('Each label Clearance knows, matched by id or name.'),
+        unknown: z
+          .enum(['skip', 'source_labels'])
+          .default('skip')
+          .describe("A document whose label is not listed: skip it (fail closed), or give it the source's labels."),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('Sensitivity labels documents carry (Microsoft Purview MSIP_Label_<id>_* properties), each mapped to a data class and/or a narrower ACL.'),
     overrides: z
       .array(
         z

@@ -75,7 +75,7 @@ describe('a new user, from an empty folder to an agent answering from their own 
 
     const doctor = clearance(['doctor']);
     expect(doctor.status, doctor.out + doctor.err).toBe(0);
-    expect(doctor.out).toContain('all 8 checks passed');
+    expect(doctor.out).toContain('all 9 checks passed');
 
     const ingest = clearance(['ingest', '--strict']);
     expect(ingest.status, ingest.out + ingest.err).toBe(0);

@@ -23,10 +23,12 @@ describe('clearance init and doctor (issue 18)', () => {
   it('init scaffolds a folder that doctor passes, and refuses a non-empty folder without --force', async () => {
     const dir = path.join(fresh(), 'org');
     const result = await initProject(dir);
-    expect(result.files).toEqual(expect.arrayContaining(['clearance.config.yaml', 'policy/people.csv', 'corpora/handbook/corpus.yaml', 'policy-tests.yaml']));
+    expect(result.files).toEqual(
+      expect.arrayContaining(['clearance.config.yaml', 'policy/people.csv', 'corpora/handbook/corpus.yaml', 'policy/expectations.yaml']),
+    );
     const checks = await doctor(dir);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
-    expect(checks.map((c) => c.check)).toEqual(['config', 'policy', 'manifest handbook', 'model', 'store', 'keys', 'audit', 'http port']);
+    expect(checks.map((c) => c.check)).toEqual(['config', 'policy', 'manifest handbook', 'model', 'store', 'policy version', 'keys', 'audit', 'http port']);
     expect(checks.find((c) => c.check === 'config')!.detail).toContain(path.join(dir, '.clearance'));
     await expect(initProject(dir)).rejects.toThrow(InitError);
     await expect(initProject(dir)).rejects.toThrow(/not empty.*--force/);
@@ -43,7 +45,7 @@ describe('clearance init and doctor (issue 18)', () => {
     expect(bad.ok).toBe(false);
     expect(bad.detail).toMatch(/read_acl: "group:staf" stands for nobody/);
     expect(bad.detail).toContain('group:staff');
-    expect(checks).toHaveLength(8);
+    expect(checks).toHaveLength(9);
 
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('data_class: general', 'data_class: genral'));
     checks = await doctor(dir);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { cliScript } from '../../admin/connect.js';
 import { initProject } from '../../admin/init.js';
 
 export function registerInit(program: Command): void {
   program
     .command('init [dir]')
-    .description('scaffold a working organisation in a folder (default: the current one): config, policy, one corpus, a policy-test placeholder')
+    .description('scaffold a working organisation in a folder (default: the current one): config, policy with its tests, one corpus')
     .option('--force', 'write into a folder that is not empty (files of the same names are overwritten)')
     .option('--json', 'print what was written as JSON')
     .action(async (dir: string | undefined, opts: { force?: boolean; json?: boolean }) => {
@@ -16,7 +17,7 @@ export function registerInit(program: Command): void {
           `wrote ${result.files.length} files to ${result.dir}:`,
           ...result.files.map((f) => `  ${f}`),
           '',
-          'next:',
+          `next (clearance is \`${process.execPath} ${cliScript()}\` if it is not on your PATH; see docs/bring-your-own-documents.md):`,
           `  export CLEARANCE_CONFIG=${config}     # or pass --config ${config} to every command`,
           '  clearance doctor                      # checks config, policy, manifests, model, store, keys, audit, port',
           '  clearance ingest',
