@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { Command } from 'commander';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
 import { runAuditBench } from './audit.js';
 import { runIngestBench } from './ingest.js';
 import { runKillSwitchBench } from './killswitch.js';
@@ -14,7 +16,15 @@ const BENCHES = {
   ingest: (o: Options) => runIngestBench(o),
   retrieval: (o: Options) => runRetrievalBench(o),
   quality: (o: Options) => runQualityBench(o),
-  'quality-mcp': (o: Options) => runQualityMcpBench(o),
+  'quality-mcp': (o: Options) =>
+    runQualityMcpBench({
+      ...o,
+      cacheDir: path.join(
+        PACKAGE_ROOT,
+        '.bench-cache',
+        `quality-mcp-${path.basename(path.resolve(o.dataset ?? 'scifact'))}-${o.split ?? 'train'}${o.quick ? '-quick' : ''}`,
+      ),
+    }),
   audit: (o: Options) => runAuditBench(o),
   'mcp-http': (o: Options) => runMcpHttpBench(o),
   killswitch: (o: Options) => runKillSwitchBench(o),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -27,7 +27,7 @@ interface Answer {
  * chunk answer (what the tool returned before issue 19). Documents carry synthetic ACLs (engineering,
  * support or everyone, plus the evaluator), so the per-human rows also count leaked documents.
  */
-export async function runQualityMcpBench(opts: { quick: boolean; dataset?: string; split?: string; queries?: number }): Promise<Row[]> {
+export async function runQualityMcpBench(opts: { quick: boolean; dataset?: string; split?: string; queries?: number; cacheDir?: string }): Promise<Row[]> {
   const folder = opts.dataset ?? path.resolve(PACKAGE_ROOT, '../shared/data/scifact');
   if (!existsSync(path.join(folder, 'corpus.jsonl'))) {
     process.stdout.write(`quality-mcp: skipped — no BEIR dataset at ${folder} (pass --dataset <folder with corpus.jsonl, queries.jsonl, qrels/>)\n`);
@@ -43,9 +43,12 @@ export async function runQualityMcpBench(opts: { quick: boolean; dataset?: strin
     docs = [...docs.filter((d) => needed.has(d._id)), ...docs.filter((d) => !needed.has(d._id)).slice(0, 1500)];
   } else if (opts.queries) queries = queries.slice(0, opts.queries);
 
-  const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-quality-mcp-'));
+  // With a cache folder the Clearance home (its store) is kept between runs: `clearance ingest` is
+  // incremental, so a second run embeds nothing (as a user's re-ingest would).
+  const root = opts.cacheDir ?? mkdtempSync(path.join(tmpdir(), 'clearance-bench-quality-mcp-'));
   const sourceDir = path.join(root, 'corpora', 'beir');
   mkdirSync(sourceDir, { recursive: true });
+  rmSync(path.join(root, 'policy'), { recursive: true, force: true });
   cpSync(path.join(PACKAGE_ROOT, 'policy'), path.join(root, 'policy'), { recursive: true });
   writeFileSync(
     path.join(sourceDir, 'corpus.yaml'),
@@ -176,7 +179,7 @@ export async function runQualityMcpBench(opts: { quick: boolean; dataset?: strin
   }
   for (const r of rows) r.leaked ??= '';
   report('quality-mcp', `Retrieval quality through MCP (clearance serve --stdio) on ${path.basename(folder)} (${split} split)`, rows, [
-    `Ingest through the CLI: ${round(ingestSeconds, 0)} s. nDCG@10 over the distinct documents of one k=10 call; recall@50 over one k=50 call.`,
+    `Ingest through the CLI: ${round(ingestSeconds, 0)} s${opts.cacheDir ? ` (incremental, home kept in ${opts.cacheDir})` : ''}. nDCG@10 over the distinct documents of one k=10 call; recall@50 over one k=50 call.`,
     'Per-human rows: qrels restricted to what the human may read; "leaked" counts returned documents the human may not read (must be 0).',
   ]);
   return rows;
