@@ -38,7 +38,8 @@ export async function nearestChunks(table: ChunkTable, where: Predicate<ChunkCol
     .nprobes(ANN.nprobes)
     .refineFactor(ANN.refineFactor)
     .where(where)
-    .select(STORED_CHUNK_COLUMNS)
+    // _distance named explicitly: LanceDB warns (and will stop adding it) when a projection leaves it out.
+    .select([...STORED_CHUNK_COLUMNS, '_distance'])
     .limit(limit)
     .toArray();
   const chunks = parseRows(StoredChunkSchema, rows, table.name);
