@@ -12,7 +12,7 @@ afterAll(async () => runtime.close());
 
 /** Everything the run can reach: vector mode with k above the corpus size returns the whole permitted set. */
 async function reach(agent: Agent): Promise<{ classes: Set<string>; docs: Set<string>; texts: string }> {
-  const r = await agent.call('search', { query: 'INC-2041 incident', k: 50, mode: 'vector' });
+  const r = await agent.call('search', { query: 'INC-2041 incident', k: 50, mode: 'vector', granularity: 'chunk' });
   const { results } = r.structuredContent as unknown as SearchResults;
   return {
     classes: new Set(results.map((x) => x.data_class)),
