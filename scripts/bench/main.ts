@@ -1,6 +1,6 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { PACKAGE_ROOT } from '../../src/config/package.js';
 import { runAuditBench } from './audit.js';
 import { runIngestBench } from './ingest.js';
 import { runKillSwitchBench } from './killswitch.js';
@@ -19,9 +19,10 @@ const BENCHES = {
   'quality-mcp': (o: Options) =>
     runQualityMcpBench({
       ...o,
+      // Outside the repository: the home holds a copy of the dataset (evaluation licences).
       cacheDir: path.join(
-        PACKAGE_ROOT,
-        '.bench-cache',
+        tmpdir(),
+        'clearance-bench-cache',
         `quality-mcp-${path.basename(path.resolve(o.dataset ?? 'scifact'))}-${o.split ?? 'train'}${o.quick ? '-quick' : ''}`,
       ),
     }),

@@ -27,6 +27,7 @@ export const searchTool = defineTool({
   title: 'Search permitted knowledge',
   description:
     'Hybrid (semantic + keyword) search over the documents your human task owner may read for this task. ' +
+    'Returns the top k documents (each its best passage, with other matching passages of that document in more_passages); granularity "chunk" returns the top k chunks instead. ' +
     'Every result carries its data class, source, document id/version, span and content hash: keep them with anything you derive from it.',
   inputSchema: input,
   outputSchema: output,
