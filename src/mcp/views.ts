@@ -1,16 +1,10 @@
 import { z } from 'zod';
-import { SpanSchema, type Passage } from '../labels/provenance.js';
+import { ProvenanceSchema, SpanSchema, type Passage } from '../labels/provenance.js';
 import type { FetchedDocument } from '../retrieval/fetch.js';
 import type { SourceListing } from '../retrieval/sources.js';
 
-const CitationSchema = z.object({
-  source: z.string(),
-  doc_id: z.string(),
-  doc_version: z.string(),
-  ordinal: z.number().int(),
-  span: SpanSchema,
-  chunk_hash: z.string(),
-});
+/** Where a passage is in its document: the provenance fields an agent cites. */
+const CitationSchema = ProvenanceSchema.pick({ source: true, doc_id: true, doc_version: true, ordinal: true, span: true, chunk_hash: true });
 
 /** Another matching passage of the same document (document granularity): its own chunk citation. */
 export const MorePassageSchema = z.object({
