@@ -160,7 +160,10 @@ export async function runScaleOutBench(opts: { quick: boolean; seconds?: number 
                   return null;
                 });
               if (result && !result.isError) latencies.push(performance.now() - t);
-              else errors++;
+              else {
+                errors++;
+                if (result && errorSamples.size < 3) errorSamples.add(JSON.stringify(result.content).slice(0, 160));
+              }
             }
             await client.close();
           }),

@@ -11,11 +11,24 @@ export type ColumnOf<S extends z.ZodObject> = Extract<keyof z.infer<S>, string>;
  * typed `Predicate` over this table's columns (never a string made elsewhere).
  */
 export class TypedTable<S extends z.ZodObject> {
+  /**
+   * Writes through one handle commit one at a time. Concurrent commits from one process only race each
+   * other, and on object stores without conditional writes (s3rver, some S3-compatibles) such a race
+   * can tear a manifest read or lose a commit.
+   */
+  private writes: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly name: string,
     readonly raw: Table,
     private readonly schema: S,
   ) {}
+
+  private serially<T>(write: () => Promise<T>): Promise<T> {
+    const next = this.writes.then(write, write);
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
 
   /** Rows matching `where` (all rows without it), parsed; `select` parses only those columns. */
   async rows<K extends ColumnOf<S>>(
@@ -36,25 +49,27 @@ export class TypedTable<S extends z.ZodObject> {
   }
 
   async add(rows: Row<S>[]): Promise<void> {
-    if (rows.length > 0) await this.raw.add(rows as Record<string, unknown>[]);
+    if (rows.length > 0) await this.serially(() => this.raw.add(rows as Record<string, unknown>[]));
   }
 
   async update(where: Predicate<ColumnOf<S>>, values: Partial<Row<S>>): Promise<void> {
-    await this.raw.update({ where, values: values as Record<string, string> });
+    await this.serially(() => this.raw.update({ where, values: values as Record<string, string> }));
   }
 
   async delete(where: Predicate<ColumnOf<S>>): Promise<void> {
-    await this.raw.delete(where);
+    await this.serially(() => this.raw.delete(where));
   }
 
   /** Insert or replace rows by a key column. */
   async upsert(key: ColumnOf<S>, rows: Row<S>[]): Promise<void> {
     if (rows.length > 0)
-      await this.raw
-        .mergeInsert(key)
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(rows as Record<string, unknown>[]);
+      await this.serially(() =>
+        this.raw
+          .mergeInsert(key)
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .execute(rows as Record<string, unknown>[]),
+      );
   }
 
   /**
@@ -62,30 +77,36 @@ export class TypedTable<S extends z.ZodObject> {
    * rows do not cover, in ONE commit (a document's old chunks go in the same commit as its new ones).
    */
   async replace(key: ColumnOf<S>, rows: Row<S>[], replacing: Predicate<ColumnOf<S>>): Promise<void> {
-    await this.raw
-      .mergeInsert(key)
-      .whenMatchedUpdateAll()
-      .whenNotMatchedInsertAll()
-      .whenNotMatchedBySourceDelete({ where: replacing })
-      .execute(rows as Record<string, unknown>[]);
+    await this.serially(() =>
+      this.raw
+        .mergeInsert(key)
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .whenNotMatchedBySourceDelete({ where: replacing })
+        .execute(rows as Record<string, unknown>[]),
+    );
   }
 
   /** Insert the rows whose key is not in the table yet; existing rows are left as they are. */
   async insertNew(key: ColumnOf<S>[], rows: Row<S>[]): Promise<void> {
     if (rows.length > 0)
-      await this.raw
-        .mergeInsert(key)
-        .whenNotMatchedInsertAll()
-        .execute(rows as Record<string, unknown>[]);
+      await this.serially(() =>
+        this.raw
+          .mergeInsert(key)
+          .whenNotMatchedInsertAll()
+          .execute(rows as Record<string, unknown>[]),
+      );
   }
 
   /** Insert `row`, or replace the existing row with the same key only where `onlyIf` holds (compare-and-swap). */
   async upsertIf(key: ColumnOf<S>, row: Row<S>, onlyIf: Predicate<ColumnOf<S>>): Promise<void> {
-    await this.raw
-      .mergeInsert(key)
-      .whenMatchedUpdateAll({ where: onlyIf })
-      .whenNotMatchedInsertAll()
-      .execute([row as Record<string, unknown>]);
+    await this.serially(() =>
+      this.raw
+        .mergeInsert(key)
+        .whenMatchedUpdateAll({ where: onlyIf })
+        .whenNotMatchedInsertAll()
+        .execute([row as Record<string, unknown>]),
+    );
   }
 
   version(): Promise<number> {
