@@ -1,4 +1,5 @@
 import { lintSource } from '@secretlint/core';
+import { secretLintProfiler } from '@secretlint/profiler';
 import { rules as presetRules } from '@secretlint/secretlint-rule-preset-recommend';
 import type { SecretLintCoreConfig, SecretLintCoreResultMessage } from '@secretlint/types';
 import type { Span } from './finding.js';
@@ -7,6 +8,11 @@ export interface SecretHit extends Span {
   kind: string;
   rule: string;
 }
+
+// secretlint's core marks every rule run on the process-wide performance timeline and its profiler
+// keeps each entry forever (about 60 per document), so a large ingest grew without bound. We never
+// read the profile: marking is switched off.
+secretLintProfiler.mark = () => undefined;
 
 const FILTER_COMMENTS = '@secretlint/secretlint-rule-filter-comments';
 const AWS = '@secretlint/secretlint-rule-aws';
