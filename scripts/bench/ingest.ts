@@ -31,6 +31,7 @@ function syntheticCorpus(copies: number): string {
 
 export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
   const rows: Row[] = [];
+  const batchRows: Row[] = [];
   const policy = await PolicyEngine.load(path.join(PACKAGE_ROOT, 'policy'));
   for (const dtype of ['fp32', 'q8'] as ModelDtype[]) {
     const root = syntheticCorpus(opts.quick ? 30 : 150);
@@ -43,9 +44,15 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
         for (const c of chunkDocument(doc, embedder)) texts.push(embeddingInput(doc.title, c.heading, c.text));
       }
     }
-    const t0 = performance.now();
-    await embedder.embed(texts);
-    const rawSeconds = (performance.now() - t0) / 1000;
+    const rawRate = async (options: { batchSize?: number; byLength?: boolean }) => {
+      const t0 = performance.now();
+      await embedder.embed(texts, options);
+      return texts.length / ((performance.now() - t0) / 1000);
+    };
+    const unsortedRate = await rawRate({ byLength: false });
+    const bucketedRate = await rawRate({});
+    // Batch size by measurement, on the default (length-bucketed) path.
+    for (const batchSize of [8, 16, 32, 64]) batchRows.push({ dtype, 'batch size': batchSize, 'chunks/s (raw embed)': round(await rawRate({ batchSize }), 1) });
     const store = await Store.open({ storeUri: path.join(root, 'store'), storageOptions: {}, readConsistencySeconds: 0 });
     const result = await ingestAll({
       corporaDir: path.join(root, 'corpora'),
@@ -54,7 +61,6 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
       knownClasses: new Set(policy.classes.map((c) => c.id)),
       directory: policy,
     });
-    const rawRate = texts.length / rawSeconds;
     const ingestRate = result.chunksWritten / result.seconds;
     rows.push({
       dtype,
@@ -62,16 +68,20 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
       chunks: result.chunksWritten,
       'docs/s': round(result.docsEmbedded / result.seconds, 1),
       'chunks/s (ingest)': round(ingestRate, 1),
-      'chunks/s (raw embed)': round(rawRate, 1),
-      'ingest/raw': round(ingestRate / rawRate),
-      'goal ≥0.8': ingestRate / rawRate >= 0.8 ? 'met' : 'not met',
+      'raw, unsorted batches': round(unsortedRate, 1),
+      'raw, by length': round(bucketedRate, 1),
+      'by length / unsorted': round(bucketedRate / unsortedRate),
+      'ingest / raw by length': round(ingestRate / bucketedRate),
+      'goal ≥0.9': ingestRate / bucketedRate >= 0.9 ? 'met' : 'not met',
       'peak RSS MB': rssMb(),
     });
     store.close();
     await embedder.dispose();
   }
   report('ingest', 'Ingest throughput vs raw embedding (same chunk texts, same run)', rows, [
-    'ingest includes parsing, chunking, labelling, the LanceDB commits and index builds.',
+    'ingest includes parsing, DLP, chunking, labelling, the LanceDB commits (overlapped with embedding the next batch) and index builds.',
+    'raw: the same chunk texts embedded in batches of 16, in document order ("unsorted") or sorted by length ("by length", the default).',
   ]);
+  report('ingest-batch', 'Raw embedding throughput by batch size (length-bucketed)', batchRows, ['the default batch size is 16.']);
   return rows;
 }

@@ -66,22 +66,30 @@ export class Embedder {
     return this.tokenizer.encode(text, { add_special_tokens: false }).length;
   }
 
-  /** Embeds texts in batches; each vector is 384 floats, unit length. */
-  async embed(texts: string[], batchSize = 16): Promise<Float32Array[]> {
-    const out: Float32Array[] = [];
-    for (let i = 0; i < texts.length; i += batchSize) {
-      const batch = texts.slice(i, i + batchSize);
-      const tensor = await this.extractor(batch, { pooling: 'mean', normalize: true });
+  /**
+   * Embeds texts in batches; each vector is 384 floats, unit length, in the order of `texts`.
+   * By default each batch holds texts of similar length (sorted by length, then restored): a batch is
+   * padded to its longest text, so mixing short and long texts spends most of the work on padding.
+   */
+  async embed(texts: string[], options: { batchSize?: number; byLength?: boolean } = {}): Promise<Float32Array[]> {
+    const { batchSize = 16, byLength = true } = options;
+    const order = texts.map((_, i) => i);
+    if (byLength) order.sort((a, b) => texts[a]!.length - texts[b]!.length);
+    const out = new Array<Float32Array>(texts.length);
+    for (let i = 0; i < order.length; i += batchSize) {
+      const slots = order.slice(i, i + batchSize);
+      const tensor = await this.extractor(
+        slots.map((slot) => texts[slot]!),
+        { pooling: 'mean', normalize: true },
+      );
       const data = tensor.data as Float32Array;
-      for (let row = 0; row < batch.length; row++) {
-        out.push(data.slice(row * EMBEDDING_DIMS, (row + 1) * EMBEDDING_DIMS));
-      }
+      slots.forEach((slot, row) => (out[slot] = data.slice(row * EMBEDDING_DIMS, (row + 1) * EMBEDDING_DIMS)));
     }
     return out;
   }
 
   async embedOne(text: string): Promise<Float32Array> {
-    const [vector] = await this.embed([text], 1);
+    const [vector] = await this.embed([text], { batchSize: 1 });
     if (!vector) throw new EmbedderError('the model returned no vector');
     return vector;
   }

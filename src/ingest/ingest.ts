@@ -15,7 +15,7 @@ import type { ReaderDirectory } from './labels.js';
 import { assertKnownPrincipals, loadManifest, MANIFEST_FILE, type CorpusManifest } from './manifest.js';
 import { parseSource } from './parse/index.js';
 import { planSource, sha256, type SourcePlan } from './plan.js';
-import { relabelDocuments, writeDocuments } from './writer.js';
+import { commitDocuments, embedDocuments, relabelDocuments } from './writer.js';
 
 const sourceWhere = predicatesFor<SourceColumn>();
 
@@ -176,15 +176,23 @@ async function applyPlan(options: IngestOptions, table: ChunkTable, source: stri
   if (plan.toRelabel.length > 0) await relabelDocuments(table, plan.toRelabel);
   if (plan.removed.length > 0) await table.delete(chunkWhere.in('doc_id', plan.removed));
   const commitEvery = options.commitEvery ?? 16;
-  for (let i = 0; i < plan.toEmbed.length; i += commitEvery) {
-    report.chunksWritten += await writeDocuments(table, options.embedder, source, plan.toEmbed.slice(i, i + commitEvery), options.chunking);
-    options.onProgress?.({
-      phase: 'embed',
-      source,
-      docsDone: Math.min(i + commitEvery, plan.toEmbed.length),
-      docsTotal: plan.toEmbed.length,
-      chunksDone: report.chunksWritten,
-    });
+  // The next batch is embedded while the previous one commits: the model and LanceDB overlap.
+  let committing: Promise<void> = Promise.resolve();
+  try {
+    for (let i = 0; i < plan.toEmbed.length; i += commitEvery) {
+      const embedded = await embedDocuments(options.embedder, source, plan.toEmbed.slice(i, i + commitEvery), options.chunking);
+      await committing;
+      const docsDone = Math.min(i + commitEvery, plan.toEmbed.length);
+      committing = commitDocuments(table, embedded).then((written) => {
+        report.chunksWritten += written;
+        options.onProgress?.({ phase: 'embed', source, docsDone, docsTotal: plan.toEmbed.length, chunksDone: report.chunksWritten });
+      });
+      // Handled here so a failing commit is not an unhandled rejection while the next batch embeds;
+      // the error itself surfaces at the next `await committing`.
+      committing.catch(() => undefined);
+    }
+  } finally {
+    await committing;
   }
 }
 

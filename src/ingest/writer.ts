@@ -34,11 +34,14 @@ function rowsFor(plan: PlannedDoc, source: string, chunks: ReturnType<typeof chu
   }));
 }
 
-/**
- * Chunks and embeds a batch of documents together (full model batches, not one small batch per
- * document) and replaces them in ONE commit: new chunks in, the documents' old chunks out.
- */
-export async function writeDocuments(table: ChunkTable, embedder: Embedder, source: string, batch: PlannedDoc[], chunking?: ChunkOptions): Promise<number> {
+/** A batch of documents chunked and embedded, ready to commit. */
+export interface EmbeddedBatch {
+  docIds: string[];
+  rows: ChunkRow[];
+}
+
+/** Chunks and embeds a batch of documents together (full model batches, not one small batch per document). */
+export async function embedDocuments(embedder: Embedder, source: string, batch: PlannedDoc[], chunking?: ChunkOptions): Promise<EmbeddedBatch> {
   const now = new Date().toISOString();
   const chunked = batch.map((plan) => ({ plan, chunks: chunkDocument(plan.doc, embedder, chunking) }));
   const vectors = await embedder.embed(chunked.flatMap(({ plan, chunks }) => chunks.map((c) => embeddingInput(plan.doc.title, c.heading, c.text))));
@@ -48,15 +51,13 @@ export async function writeDocuments(table: ChunkTable, embedder: Embedder, sour
     rows.push(...rowsFor(plan, source, chunks, vectors.slice(offset, offset + chunks.length), now));
     offset += chunks.length;
   }
-  await table.replace(
-    'chunk_id',
-    rows,
-    chunkWhere.in(
-      'doc_id',
-      batch.map((p) => p.doc.docId),
-    ),
-  );
-  return rows.length;
+  return { docIds: batch.map((p) => p.doc.docId), rows };
+}
+
+/** Replaces the batch's documents in ONE commit: new chunks in, the documents' old chunks out. */
+export async function commitDocuments(table: ChunkTable, batch: EmbeddedBatch): Promise<number> {
+  await table.replace('chunk_id', batch.rows, chunkWhere.in('doc_id', batch.docIds));
+  return batch.rows.length;
 }
 
 /** Label-only change: rewrite the rows with their existing vectors, no embedding. */

@@ -16,5 +16,11 @@ describe('Embedder (real all-MiniLM-L6-v2 from the local model directory)', () =
     expect(cosine(single, bread!)).toBeGreaterThan(0.99999);
     expect(embedder.countTokens('hello world')).toBe(2);
     expect(embedder.checksum).toBe('a3c9ce2de4bc8cf73569a72417d9db036f5a02a75945b47838e75bfa032ef7b8');
+    // Length bucketing sorts texts for batching and must hand each vector back in the caller's order.
+    const texts = Array.from({ length: 11 }, (_, i) => `${'checkout latency '.repeat(((i * 7) % 11) + 1)}#${i}`);
+    const bucketed = await embedder.embed(texts, { batchSize: 4 });
+    const oneByOne = await Promise.all(texts.map((t) => embedder.embedOne(t)));
+    bucketed.forEach((vector, i) => expect(cosine(vector, oneByOne[i]!)).toBeGreaterThan(0.99999));
+    await embedder.dispose();
   });
 });
