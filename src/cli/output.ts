@@ -1,10 +1,15 @@
 import { inertLine } from '../views/inert.js';
 
-/** Prints a user-facing error (no stack trace unless CLEARANCE_DEBUG is set) and exits non-zero. */
+/**
+ * Prints a user-facing error as `clearance: <what>. <fix>` (one format for every command; the error
+ * class and stack only with CLEARANCE_DEBUG) and exits non-zero. Messages may quote user input, so
+ * the line is made inert.
+ */
 export function exitWithError(err: unknown): never {
-  const message = err instanceof Error ? `${err.name === 'Error' ? 'error' : err.name}: ${err.message}` : String(err);
-  process.stderr.write(`${message}\n`);
-  if (process.env.CLEARANCE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  const message = err instanceof Error ? err.message : String(err);
+  // Each line inert on its own: a policy error lists one problem per line.
+  process.stderr.write(`clearance: ${message.split('\n').map(inertLine).join('\n  ')}\n`);
+  if (process.env.CLEARANCE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.name}\n${err.stack}\n`);
   process.exit(1);
 }
 
