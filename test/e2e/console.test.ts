@@ -54,8 +54,9 @@ const telemetrySearch = (client: Client) =>
 /** A signed-in browser page that records every CSP violation, page error and script run. */
 async function signIn(human: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.log(`CSP-VIOLATION ${e.violatedDirective} ${e.blockedURI}`));
+  // Runs in the page before its own content (the page has no DOM types here, so it is passed as source).
+  await context.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (e) => console.log('CSP-VIOLATION ' + e.violatedDirective + ' ' + e.blockedURI));",
   });
   const page = await context.newPage();
   page.on('console', (m) => {
@@ -72,7 +73,7 @@ async function signIn(human: string): Promise<Page> {
 }
 
 async function noScriptRan(page: Page): Promise<void> {
-  expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+  expect(await page.evaluate(() => (globalThis as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
   expect(violations).toEqual([]);
 }
 
@@ -122,7 +123,10 @@ describe('the web console in headless Chromium', () => {
     const alice = await mcpClient(task.token);
     const before = await telemetrySearch(alice);
     expect(before.structuredContent!.results.some((r) => r.data_class === 'telemetry')).toBe(false);
-    const asked = (await alice.callTool({ name: 'request_access', arguments: { class: 'telemetry', reason: `need the latency export ${XSS}` } })) as {
+    const asked = (await alice.callTool({
+      name: 'request_access',
+      arguments: { class: 'telemetry', reason: `need the latency export ${XSS}` },
+    })) as unknown as {
       structuredContent: { request_id: string };
     };
     const requestId = asked.structuredContent.request_id;
@@ -151,6 +155,7 @@ describe('the web console in headless Chromium', () => {
     const card = frank.locator(`[data-request="${requestId}"]`);
     expect(await card.locator('.reason').textContent()).toBe(`need the latency export ${XSS}`);
     expect(await card.locator('.purpose').textContent()).toBe(`INC-2041 review ${XSS}`);
+    expect(await card.locator('.asked').textContent()).toMatch(/^1 time\(s\)/);
     await shot(frank, 'approvals');
     await noScriptRan(frank);
     await card.locator('button.approve').click();

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { approve, deny } from '../../admin/approvals.js';
 import type { App } from '../../app/app.js';
+import { readAuditRecords } from '../../audit/reader.js';
+import type { AuditRecord, CallEvent } from '../../audit/record.js';
 import { parseTtlSeconds } from '../../config/duration.js';
 import { GovernanceError } from '../../governance/governance.js';
 import type { CsrfTokens } from '../csrf.js';
@@ -20,7 +22,11 @@ export function approvalRoutes(app: App, views: Views, csrf: CsrfTokens): Router
     const policy = app.policy();
     const all = await app.governance.listApprovals('pending');
     const tasks = new Map((await app.governance.listTasks()).map((t) => [t.task_id, t]));
-    const asked = (r: (typeof all)[number]) => all.filter((o) => o.human === r.human && o.target_kind === r.target_kind && o.target_id === r.target_id).length;
+    // The governance row is one per task and target however often the agent asks; the audit log counts the asks.
+    const asks = (await readAuditRecords(app.config.auditDir, app.store)).filter(
+      (c): c is CallEvent & AuditRecord => c.kind === 'call' && c.method === 'request_access',
+    );
+    const asked = (r: (typeof all)[number]) => asks.filter((c) => c.task_id === r.task_id && c.args[r.target_kind] === r.target_id).length;
     return all
       .filter((r) => seesRequest(policy, user.actor.human, r))
       .map((r) => ({ ...r, purpose: tasks.get(r.task_id)?.purpose ?? '(task not registered)', asked: asked(r) }));
