@@ -1,16 +1,16 @@
 import type { App } from '../app/app.js';
 import type { Actor } from '../governance/governance.js';
 import type { ApprovalRow } from '../governance/tables.js';
-import { mintApproverCredential, verifyApproverCredential } from '../identity/approver.js';
+import { APPROVER_AUDIENCE, mintApproverCredential, verifyApproverCredential, type HumanCredentialAudience } from '../identity/approver.js';
 import { publishedVerificationKeys, publishVerificationKey } from '../identity/key-registry.js';
 import { AdminError } from './tasks.js';
 import { auditAdmin } from './record.js';
 
-/** Verifies an approver credential against this machine's key and every key published in the store. */
-export async function authenticateApprover(app: App, credential: string | undefined): Promise<Actor> {
+/** Verifies an approver (or console) credential against this machine's key and every key published in the store. */
+export async function authenticateApprover(app: App, credential: string | undefined, audience: HumanCredentialAudience = APPROVER_AUDIENCE): Promise<Actor> {
   const key = await app.signingKey();
   const published = (await publishedVerificationKeys(app.store)).filter((k) => k.kid !== key.kid);
-  return verifyApproverCredential(credential, app.config, [key.publicJwk, ...published]);
+  return verifyApproverCredential(credential, app.config, [key.publicJwk, ...published], audience);
 }
 
 /** Approves for the request's task only, for `ttlSeconds`; the policy decides who may approve what, and nobody approves their own request. */
@@ -37,12 +37,19 @@ export async function deny(app: App, id: string, approver: Actor, reason: string
   return row;
 }
 
-/** An approver credential for one known human, signed with this machine's key (published so every machine verifies it). */
-export async function issueApproverCredential(app: App, human: string, ttlSeconds: number, actor: Actor): Promise<string> {
+/** An approver (or console) credential for one known human, signed with this machine's key (published so every machine verifies it). */
+export async function issueApproverCredential(
+  app: App,
+  human: string,
+  ttlSeconds: number,
+  actor: Actor,
+  audience: HumanCredentialAudience = APPROVER_AUDIENCE,
+): Promise<string> {
   if (!app.policy().isHuman(human)) throw new AdminError(`--human ${human}: not a known human (policy/people.csv)`);
   const key = await app.signingKey();
   await publishVerificationKey(app.store, key);
-  const { token, jti } = await mintApproverCredential(key, app.config, human, ttlSeconds);
-  await auditAdmin(app, { action: 'approver.credential', target: human, actor, detail: { jti, ttl_seconds: ttlSeconds } });
+  const { token, jti } = await mintApproverCredential(key, app.config, human, ttlSeconds, audience);
+  const action = audience === APPROVER_AUDIENCE ? 'approver.credential' : 'console.credential';
+  await auditAdmin(app, { action, target: human, actor, detail: { jti, ttl_seconds: ttlSeconds } });
   return token;
 }

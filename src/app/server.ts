@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import type { AuditLog } from '../audit/log.js';
 import { openAuditLog } from '../audit/open.js';
 import { AuditShipper } from '../audit/shipper.js';
@@ -9,6 +10,7 @@ import type { TaskGrant } from '../identity/grant.js';
 import { publishedVerificationKeys } from '../identity/key-registry.js';
 import { GrantVerifier } from '../identity/verify.js';
 import { CallRate } from '../config/quotas.js';
+import { consoleRouter } from '../console/server.js';
 import { SessionRefused, type SessionDeps } from '../mcp/session.js';
 import type { TaskRow } from '../governance/tables.js';
 import { openApp, type App } from './app.js';
@@ -21,6 +23,8 @@ export interface ServerRuntime extends SessionDeps {
   watcher: KillSwitchWatcher;
   auditLog: AuditLog;
   verifier: GrantVerifier;
+  /** The web console's pages, mounted at /console by the HTTP transport. */
+  console: Router;
   close(): Promise<void>;
 }
 
@@ -75,6 +79,7 @@ export async function openServer(config: Config, options: { replicaId?: string; 
     watcher,
     auditLog,
     verifier,
+    console: consoleRouter(app),
     gate,
     core: corePorts(app, { store: app.store, embedder, sources: app.sources }, embedder.modelId),
     audit: auditPort(app, auditLog, embedder.modelId),

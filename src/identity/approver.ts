@@ -5,6 +5,9 @@ import type { SigningKey } from './keys.js';
 
 /** Approvers are authenticated, not named by a flag: a short-lived JWT signed with the admin key. */
 export const APPROVER_AUDIENCE = 'clearance-approver';
+/** The web console's sign-in credential: the same kind of JWT, for a different audience (one never opens the other). */
+export const CONSOLE_AUDIENCE = 'clearance-console';
+export type HumanCredentialAudience = typeof APPROVER_AUDIENCE | typeof CONSOLE_AUDIENCE;
 
 export interface AuthenticatedHuman {
   human: string;
@@ -17,12 +20,13 @@ export async function mintApproverCredential(
   config: Pick<Config, 'issuer'>,
   human: string,
   ttlSeconds: number,
+  audience: HumanCredentialAudience = APPROVER_AUDIENCE,
 ): Promise<{ token: string; jti: string }> {
   const jti = randomUUID();
   const token = await new SignJWT({})
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
     .setIssuer(config.issuer)
-    .setAudience(APPROVER_AUDIENCE)
+    .setAudience(audience)
     .setSubject(human)
     .setJti(jti)
     .setIssuedAt()
@@ -32,14 +36,20 @@ export async function mintApproverCredential(
 }
 
 /** Verifies an approver credential against this machine's key and the keys published in the store. */
-export async function verifyApproverCredential(credential: string | undefined, config: Pick<Config, 'issuer'>, keys: JWK[]): Promise<AuthenticatedHuman> {
+export async function verifyApproverCredential(
+  credential: string | undefined,
+  config: Pick<Config, 'issuer'>,
+  keys: JWK[],
+  audience: HumanCredentialAudience = APPROVER_AUDIENCE,
+): Promise<AuthenticatedHuman> {
   if (!credential)
     throw new Error('set CLEARANCE_APPROVER_TOKEN to your approver credential (an admin mints it with `clearance approvals credential --human <you>`)');
   try {
-    const { payload } = await jwtVerify(credential, createLocalJWKSet({ keys }), { audience: APPROVER_AUDIENCE, issuer: config.issuer, algorithms: ['EdDSA'] });
+    const { payload } = await jwtVerify(credential, createLocalJWKSet({ keys }), { audience, issuer: config.issuer, algorithms: ['EdDSA'] });
     if (typeof payload.sub !== 'string') throw new Error('no subject');
-    return { human: payload.sub, auth: `approver-credential:${String(payload.jti ?? '')}` };
+    const kind = audience === APPROVER_AUDIENCE ? 'approver-credential' : 'console-credential';
+    return { human: payload.sub, auth: `${kind}:${String(payload.jti ?? '')}` };
   } catch (err) {
-    throw new Error(`approver credential rejected: ${(err as Error).message}`);
+    throw new Error(`${audience === APPROVER_AUDIENCE ? 'approver' : 'console'} credential rejected: ${(err as Error).message}`);
   }
 }

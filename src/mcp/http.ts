@@ -67,6 +67,7 @@ export function createHttpApp(
   deps: SessionDeps,
   verifier: GrantVerifier,
   publicBaseUrl: string,
+  pages: Record<string, express.Router> = {},
 ): { app: express.Express; closeAll(reason: string): Promise<void> } {
   const app = express();
   app.disable('x-powered-by');
@@ -75,6 +76,8 @@ export function createHttpApp(
   // First, so every refusal below (host, origin, bearer, session, body) is recorded before it leaves.
   app.use(auditRefusals(deps.audit, path, (id) => sessions.get(id)?.session.run.runId ?? null));
   app.use(LOCAL_HOSTS.includes(config.httpHost) ? localhostHostValidation() : hostHeaderValidation([new URL(config.resource).hostname, ...LOCAL_HOSTS]));
+  // Human-facing pages (the console) guard their own forms (SameSite cookies, CSRF tokens); the origin allowlist below is for agent sessions.
+  for (const [mount, router] of Object.entries(pages)) app.use(mount, router);
   app.use((req: Request, res: Response, next: NextFunction) => {
     // Browsers send Origin; only configured origins may drive an agent session from a page.
     const origin = req.headers.origin;

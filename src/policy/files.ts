@@ -39,6 +39,10 @@ export const ServerFactsSchema = z
     business_purpose: z.string().min(1).describe('Why the server exists.'),
     human_owner: z.string().min(1).describe('Who answers for the server (e.g. user:<id>).'),
     kill_switch_owner: z.string().min(1).describe('Who pulls the kill switch (e.g. user:<id>).'),
+    auditors: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Who reads runs, packets and who-read in the web console (user:<id> or group:<id>); the human owner always may.'),
     retention: z.string().regex(/^\d+[dhm]$/, 'use a duration like 400d').describe('How long audit records are kept: a duration like 400d.'),
     last_review: z
       .union([z.string(), z.date()])

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAudit } from './audit.js';
+import { registerConsole } from './console.js';
 import { registerDoctor } from './doctor.js';
 import { registerGovernance } from './governance.js';
 import { registerInit } from './init.js';
@@ -20,4 +21,5 @@ export const commands: Array<(program: Command) => void> = [
   registerAudit,
   registerInspect,
   registerPolicy,
+  registerConsole,
 ];

@@ -33,12 +33,12 @@ export function registerServe(program: Command): void {
         return;
       }
       // The public base URL for metadata links: the configured resource's origin.
-      const http = createHttpApp(config, runtime, runtime.verifier, new URL(config.resource).origin);
+      const http = createHttpApp(config, runtime, runtime.verifier, new URL(config.resource).origin, { '/console': runtime.console });
       const server = await listen(http.app, config.httpHost, config.httpPort);
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.httpPort;
       process.stderr.write(
-        `clearance: serving MCP on http://${config.httpHost}:${port}${mcpPath(config.resource)} (resource ${config.resource}); audit log ${runtime.auditLog.file}\n`,
+        `clearance: serving MCP on http://${config.httpHost}:${port}${mcpPath(config.resource)} (resource ${config.resource}), console on http://${config.httpHost}:${port}/console; audit log ${runtime.auditLog.file}\n`,
       );
       const stop = async (signal: string) => {
         await http.closeAll(`server stopped (${signal})`);

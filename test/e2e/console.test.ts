@@ -1,0 +1,217 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAuditRecords } from '../../src/audit/reader.js';
+import type { AdminEvent } from '../../src/audit/record.js';
+import type { Config } from '../../src/config/config.js';
+import { runCli, startHttpServer } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
+import { REPO, tempWorld, type SearchResults } from '../helpers/world.js';
+
+/** Each payload would set window.__xss if the console ever rendered it as markup or followed it as a link. */
+const XSS = [
+  '<script>window.__xss = "script"</script>',
+  '<img src=x onerror="window.__xss = \'img\'">',
+  '<a href="javascript:window.__xss=\'link\'">open me</a> [click](javascript:window.__xss=1)',
+  '**approve me** # urgent',
+].join(' ');
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let config: Config;
+let server: ChildProcess;
+let base: string;
+let mcpUrl: string;
+let browser: Browser;
+const violations: string[] = [];
+
+const credential = (human: string) => runCli(config, ['console', 'credential', '--human', human]).stdout.trim();
+
+async function mcpClient(bearer: string): Promise<Client> {
+  const client = new Client({ name: 'console-e2e', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
+  return client;
+}
+
+const telemetrySearch = (client: Client) =>
+  client.callTool({ name: 'search', arguments: { query: 'INC-2041 checkout latency export p95 eu-west', k: 8, reason: `latency curve ${XSS}` } }) as Promise<{
+    structuredContent?: SearchResults;
+  }>;
+
+/** A signed-in browser page that records every CSP violation, page error and script run. */
+async function signIn(human: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Runs in the page before its own content (the page has no DOM types here, so it is passed as source).
+  await context.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (e) => console.log('CSP-VIOLATION ' + e.violatedDirective + ' ' + e.blockedURI));",
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.text().startsWith('CSP-VIOLATION')) violations.push(m.text());
+  });
+  page.on('pageerror', (e) => violations.push(`pageerror ${e.message}`));
+  page.on('dialog', (d) => violations.push(`dialog ${d.message()}`));
+  await page.goto(`${base}/console/login`);
+  await page.fill('#credential', credential(human));
+  await page.click('#sign-in');
+  await page.waitForURL(/\/console\/approvals$/);
+  expect(await page.textContent('#signed-in-as')).toBe(human);
+  return page;
+}
+
+async function noScriptRan(page: Page): Promise<void> {
+  expect(await page.evaluate(() => (globalThis as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+  expect(violations).toEqual([]);
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(REPO, 'docs/console', `${name}.png`), fullPage: true });
+
+/** A POST as someone (or nobody), with the form token their own page carries. */
+async function postAs(credentialToken: string | null, url: string, form: Record<string, string>): Promise<number> {
+  const cookie = credentialToken ? `clearance_console=${credentialToken}` : '';
+  let csrf = '';
+  if (credentialToken) {
+    const page = await fetch(`${base}/console/sources`, { headers: { cookie } });
+    csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    expect(csrf).not.toBe('');
+  }
+  const res = await fetch(`${base}${url}`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...form, _csrf: csrf }).toString(),
+    redirect: 'manual',
+  });
+  return res.status;
+}
+
+beforeAll(async () => {
+  config = tempWorld();
+  // A source title planted with the payloads: the Sources page shows it.
+  const corpus = path.join(config.corporaDir, 'eng-docs/corpus.yaml');
+  writeFileSync(corpus, readFileSync(corpus, 'utf8').replace(/^title: .*$/m, `title: ${JSON.stringify(`Engineering ${XSS}`)}`));
+  expect(runCli(config, ['ingest']).status).toBe(0);
+  const http = await startHttpServer(config);
+  server = http.child;
+  mcpUrl = http.url;
+  base = new URL(http.url).origin;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.kill('SIGKILL');
+});
+
+describe('the web console in headless Chromium', () => {
+  it('frank approves alice, an auditor reads the run, frank kills the task; planted markup stays text; refusals are 403 and audited', async () => {
+    const task = JSON.parse(
+      runCli(config, ['task', 'start', '--owner', 'alice', '--agent', 'claude-code', '--purpose', `INC-2041 review ${XSS}`, '--json']).stdout,
+    ) as { task_id: string; token: string };
+    const alice = await mcpClient(task.token);
+    const before = await telemetrySearch(alice);
+    expect(before.structuredContent!.results.some((r) => r.data_class === 'telemetry')).toBe(false);
+    const asked = (await alice.callTool({
+      name: 'request_access',
+      arguments: { class: 'telemetry', reason: `need the latency export ${XSS}` },
+    })) as unknown as {
+      structuredContent: { request_id: string };
+    };
+    const requestId = asked.structuredContent.request_id;
+
+    // Refusals: anonymous, an auditor who is not the target's approver, an auditor pulling the switch, a form without its token.
+    const erinCredential = credential('erin');
+    const frankCredential = credential('frank');
+    expect(await postAs(null, '/console/kill', { scope: 'all', reason: 'anonymous' })).toBe(403);
+    expect(await postAs(erinCredential, `/console/approvals/${requestId}/approve`, { ttl: '2h' })).toBe(403);
+    expect(await postAs(erinCredential, '/console/kill', { scope: 'task', value: task.task_id, reason: 'auditor' })).toBe(403);
+    const noToken = await fetch(`${base}/console/kill`, {
+      method: 'POST',
+      headers: { cookie: `clearance_console=${frankCredential}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'scope=all&reason=forged',
+    });
+    expect(noToken.status).toBe(403);
+    const refused = (await readAuditRecords(config.auditDir)).filter((r): r is AdminEvent & typeof r => r.kind === 'admin' && r.action === 'console.refused');
+    expect(refused.map((r) => `${r.actor}:${r.target}`)).toEqual(['anonymous:kill', 'erin:approval.approve', 'erin:kill', 'frank:kill']);
+
+    // An approver who is not the target's approver does not even see the request.
+    const erin = await signIn('erin');
+    expect(await erin.locator(`[data-request="${requestId}"]`).count()).toBe(0);
+
+    // frank approves; the agent's reason and the task purpose show as literal text.
+    const frank = await signIn('frank');
+    const card = frank.locator(`[data-request="${requestId}"]`);
+    expect(await card.locator('.reason').textContent()).toBe(`need the latency export ${XSS}`);
+    expect(await card.locator('.purpose').textContent()).toBe(`INC-2041 review ${XSS}`);
+    expect(await card.locator('.asked').textContent()).toMatch(/^1 time\(s\)/);
+    await shot(frank, 'approvals');
+    await noScriptRan(frank);
+    await card.locator('button.approve').click();
+    await frank.waitForURL(/\/console\/approvals$/);
+    expect(await frank.locator(`[data-request="${requestId}"]`).count()).toBe(0);
+    const after = await waitFor(
+      async () => {
+        const r = await telemetrySearch(alice);
+        return r.structuredContent!.results.some((x) => x.data_class === 'telemetry') && r;
+      },
+      { what: "alice's search to include telemetry after the approval" },
+    );
+    expect(after.structuredContent!.results.some((r) => r.data_class === 'telemetry')).toBe(true);
+
+    // erin, an auditor, opens the run's timeline and packet.
+    await erin.goto(`${base}/console/runs?human=alice`);
+    await shot(erin, 'runs');
+    await erin.locator('a.run-link').first().click();
+    await erin.waitForURL(/\/console\/runs\/[^/]+$/);
+    expect(await erin.locator('td.class', { hasText: 'telemetry' }).count()).toBeGreaterThan(0);
+    expect(await erin.locator('.call .reason').first().textContent()).toContain(XSS);
+    await shot(erin, 'run-timeline');
+    await noScriptRan(erin);
+    await erin.click('#packet-link');
+    await erin.waitForURL(/\/packet$/);
+    expect(await erin.locator('.packet-field', { hasText: 'Human approval' }).textContent()).toMatch(/approval\.approve .* by frank/);
+
+    // frank kills alice's task from the console; her next call is refused.
+    await frank.goto(`${base}/console/kill`);
+    await frank.selectOption('#kill-scope', 'task');
+    await frank.fill('#kill-value', task.task_id);
+    await frank.fill('#kill-reason', `runaway agent ${XSS}`);
+    await frank.click('#kill');
+    await frank.waitForURL(/\/console\/kill$/);
+    expect(await frank.locator('tr.switch .reason').textContent()).toBe(`runaway agent ${XSS}`);
+    await shot(frank, 'kill-switch');
+    const refusal = await waitFor(
+      () =>
+        telemetrySearch(alice).then(
+          () => undefined,
+          (err: unknown) => err as Error,
+        ),
+      { intervalMs: 20, what: "alice's call to be refused after the kill" },
+    );
+    expect(refusal.message).toMatch(/Stopped by kill switch/);
+
+    // Sources and policy: the planted source title is text too.
+    await frank.goto(`${base}/console/sources`);
+    expect(await frank.locator('td.title', { hasText: 'Engineering' }).textContent()).toBe(`Engineering ${XSS}`);
+    await shot(frank, 'sources');
+    await noScriptRan(frank);
+
+    const actions = (await readAuditRecords(config.auditDir)).filter((r): r is AdminEvent & typeof r => r.kind === 'admin');
+    expect(actions.find((a) => a.action === 'approval.approve')).toMatchObject({ actor: 'frank', actor_auth: expect.stringMatching(/^console-credential:/) });
+    expect(actions.find((a) => a.action === 'kill')).toMatchObject({ actor: 'frank', target: task.task_id });
+    expect(actions.filter((a) => a.action === 'console.signin').map((a) => a.actor)).toEqual(['erin', 'frank']);
+    await alice.close().catch(() => undefined);
+  }, 600_000);
+});
