@@ -12,7 +12,7 @@ export interface ServingState {
 
 const TOOL_NAMES: ReadonlySet<string> = new Set(TOOLS.map((t) => t.name));
 /** Agents choose tool names; only ours become label values, so a caller cannot blow up the series count. */
-const toolLabel = (method: string) => (TOOL_NAMES.has(method) ? method : 'unknown');
+export const toolLabel = (method: string) => (TOOL_NAMES.has(method) ? method : 'unknown');
 const ageSeconds = (since: number) => (since > 0 ? (Date.now() - since) / 1000 : -1);
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

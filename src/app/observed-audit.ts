@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { AuditPort, CallRecord, ProtocolRecord, RunRecord } from '../mcp/audit-port.js';
-import type { ServerMetrics } from './metrics.js';
+import { toolLabel, type ServerMetrics } from './metrics.js';
 
 /** The server's operational log: JSON lines on stderr (stdout may be the MCP stdio channel). */
 export const serverLogger = (level: string): pino.Logger => pino({ name: 'clearance', level }, pino.destination(2));
@@ -16,7 +16,8 @@ const who = (r: CallRecord | RunRecord) => ({
 /**
  * The audit port, observed: each record, once durable, also moves the metrics and writes one log
  * line. What is logged is identity, tool, decision and numbers; never arguments (query text lives
- * only in the audit log, where redactQueries governs it), passages or agent-chosen text.
+ * only in the audit log, where redactQueries governs it), passages or agent-chosen text (a tool
+ * name that is not ours is logged as `unknown`; the audit record has it).
  */
 export function observedAuditPort(port: AuditPort, metrics: ServerMetrics, log: pino.Logger): AuditPort {
   const durable = async (write: Promise<void>, what: Record<string, unknown>) => {
@@ -29,7 +30,7 @@ export function observedAuditPort(port: AuditPort, metrics: ServerMetrics, log: 
   };
   return {
     async recordCall(r) {
-      const line = { event: 'tool.call', ...who(r), tool: r.method, decision: r.decision };
+      const line = { event: 'tool.call', ...who(r), tool: toolLabel(r.method), decision: r.decision };
       await durable(port.recordCall(r), line);
       metrics.observeCall(r);
       log.info({ ...line, denial: r.denial ?? null, latency_ms: r.latencyMs, results: r.chunks.length, withheld: r.withheld }, 'tool call');
