@@ -14,8 +14,13 @@ import { consoleRouter } from '../console/server.js';
 import { SessionRefused, type SessionDeps } from '../mcp/session.js';
 import type { TaskRow } from '../governance/tables.js';
 import { openApp, type App } from './app.js';
+import type pino from 'pino';
+import type { OpsEndpoints } from '../mcp/ops-routes.js';
 import { auditPort } from './audit-adapter.js';
 import { corePorts } from './core.js';
+import { readiness } from './health.js';
+import { ServerMetrics } from './metrics.js';
+import { observedAuditPort, serverLogger } from './observed-audit.js';
 
 /** One serving process: the app plus its kill-switch watcher, audit log, grant verifier and gate. */
 export interface ServerRuntime extends SessionDeps {
@@ -25,6 +30,11 @@ export interface ServerRuntime extends SessionDeps {
   verifier: GrantVerifier;
   /** The web console's pages, mounted at /console by the HTTP transport. */
   console: Router;
+  metrics: ServerMetrics;
+  /** Operational log (stderr, `logLevel`): sessions, calls, refusals, shutdown. */
+  logger: pino.Logger;
+  /** What `/healthz`, `/readyz` and `/metrics` read. */
+  ops: OpsEndpoints;
   close(): Promise<void>;
 }
 
@@ -65,6 +75,20 @@ export async function openServer(config: Config, options: { replicaId?: string; 
     liveApprovals: (identity) => app.governance.liveApprovals(identity.taskId, identity.human),
     killedFor: (identity) => watcher.check(identity),
   });
+  const metrics = new ServerMetrics({
+    killSwitches: () => watcher.state,
+    policy: () => {
+      let version: string | null = null;
+      try {
+        version = app.policy().version;
+      } catch {
+        // Too old to serve: calls fail closed, and the metric says so.
+      }
+      return { version, liveSeq: app.livePolicy.liveSeq, lastReadAt: app.livePolicy.lastReadAt };
+    },
+    audit: () => ({ available: auditLog.isAvailable(), written: auditLog.lastSeq, shipped: shipper.shippedThrough }),
+  });
+  const logger = serverLogger(config.logLevel);
 
   async function admit(grant: TaskGrant): Promise<void> {
     const policy = app.policy();
@@ -82,7 +106,10 @@ export async function openServer(config: Config, options: { replicaId?: string; 
     console: consoleRouter(app),
     gate,
     core: corePorts(app, { store: app.store, embedder, sources: app.sources }, embedder.modelId),
-    audit: auditPort(app, auditLog, embedder.modelId),
+    audit: observedAuditPort(auditPort(app, auditLog, embedder.modelId), metrics, logger),
+    metrics,
+    logger,
+    ops: { readiness: () => readiness(app, watcher, auditLog), metrics },
     admit,
     rate: new CallRate(config.quotas.callsPerMinutePerTask),
     async close() {

@@ -148,6 +148,11 @@ export class AuditLog {
     }
   }
 
+  /** The sequence number of the last record written (0 for an empty chain). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   isAvailable(): boolean {
     return this.failure === null;
   }

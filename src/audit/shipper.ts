@@ -30,6 +30,11 @@ export class AuditShipper {
     return shipper;
   }
 
+  /** The last sequence number in the store's copy. */
+  get shippedThrough(): number {
+    return this.shippedSeq;
+  }
+
   /** Ships what is new since the last shipment; concurrent calls queue behind each other. */
   shipNow(): Promise<void> {
     this.running = this.running.then(() => this.shipPending());

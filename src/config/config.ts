@@ -62,6 +62,21 @@ export const ConfigSchema = z
     issuer: z.string().min(1).default('clearance-local').describe('The issuer named in the task grants this server mints.'),
     httpHost: z.string().min(1).default('127.0.0.1').describe('Interface `serve --http` listens on.'),
     httpPort: z.number().int().min(0).max(65535).default(8765).describe('Port `serve --http` listens on (0: any free port).'),
+    metricsPort: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .optional()
+      .describe('Serve Prometheus `/metrics` on this port of its own (0: any free port), alongside `serve --http`. Default: metrics are off.'),
+    metricsHost: z.string().min(1).optional().describe('Interface the metrics port listens on. Default: `httpHost`.'),
+    metricsToken: z
+      .string()
+      .min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)')
+      .optional()
+      .describe(
+        'Bearer token `/metrics` requires. Without `metricsPort`, metrics are served on the main port behind it; with it, the metrics port requires it too. Prefer env CLEARANCE_METRICS_TOKEN.',
+      ),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser origins allowed to call the HTTP endpoint (none by default).'),
     externalIssuers: z
       .array(ExternalIssuerSchema)
@@ -107,6 +122,9 @@ export const ENV_KEYS = {
   CLEARANCE_AUDIENCE: 'audience',
   CLEARANCE_HTTP_HOST: 'httpHost',
   CLEARANCE_HTTP_PORT: 'httpPort',
+  CLEARANCE_METRICS_PORT: 'metricsPort',
+  CLEARANCE_METRICS_HOST: 'metricsHost',
+  CLEARANCE_METRICS_TOKEN: 'metricsToken',
   CLEARANCE_READ_CONSISTENCY_SECONDS: 'readConsistencySeconds',
   CLEARANCE_REDACT_QUERIES: 'redactQueries',
   CLEARANCE_REPLICA_ID: 'replicaId',
@@ -116,7 +134,7 @@ export const ENV_KEYS = {
 } as const satisfies Record<string, keyof Config>;
 
 const PATH_KEYS = ['home', 'storeUri', 'policyDir', 'corporaDir', 'auditDir', 'auditWitnessDir', 'keysDir', 'modelDir'] as const;
-const NUMBER_KEYS = new Set<keyof Config>(['httpPort', 'readConsistencySeconds', 'auditShipSeconds', 'governanceTimeoutSeconds']);
+const NUMBER_KEYS = new Set<keyof Config>(['httpPort', 'metricsPort', 'readConsistencySeconds', 'auditShipSeconds', 'governanceTimeoutSeconds']);
 const BOOLEAN_KEYS = new Set<keyof Config>(['redactQueries']);
 
 export class ConfigError extends Error {

@@ -61,6 +61,11 @@ export class KillSwitchWatcher {
     this.timer = null;
   }
 
+  /** For health and metrics: when the last successful read started (ms epoch, 0 before any) and what it holds. */
+  get state(): { lastReadAt: number; activeSwitches: number; revokedTasks: number; lastError: string | null } {
+    return { lastReadAt: this.lastRead, activeSwitches: this.switches.length, revokedTasks: this.revoked.size, lastError: this.lastError };
+  }
+
   /** One read at a time; a caller that needs a read started after `notBefore` gets a new one. */
   refresh(notBefore = 0): Promise<void> {
     if (this.inFlight && this.inFlight.started >= notBefore) return this.inFlight.done;

@@ -9,6 +9,7 @@ import type { TaskGrant } from '../identity/grant.js';
 import type { GrantVerifier } from '../identity/verify.js';
 import { bearerAuth, refuse } from './bearer.js';
 import { auditRefusals } from './http-audit.js';
+import { healthRoutes, metricsRoute, type OpsEndpoints } from './ops-routes.js';
 import { serveRun } from './server.js';
 import { endRun, SessionRefused, startRun, type Session, type SessionDeps } from './session.js';
 
@@ -60,17 +61,23 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
 /**
  * Streamable HTTP with stateful sessions. Clearance is an OAuth 2.1 resource server here: every
  * request needs a bearer task grant whose audience is this server's resource URI; a session stays
- * bound to the grant that opened it. The token is verified and never forwarded.
+ * bound to the grant that opened it. The token is verified and never forwarded. With `ops`, the
+ * health endpoints are served too, and `/metrics` when it has a token and no port of its own.
  */
 export function createHttpApp(
   config: Config,
   deps: SessionDeps,
   verifier: GrantVerifier,
   publicBaseUrl: string,
-  pages: Record<string, express.Router> = {},
+  mounts: { ops?: OpsEndpoints; pages?: Record<string, express.Router> } = {},
 ): { app: express.Express; closeAll(reason: string): Promise<void> } {
   const app = express();
   app.disable('x-powered-by');
+  const { ops, pages = {} } = mounts;
+  if (ops) {
+    app.use(healthRoutes(ops));
+    if (config.metricsToken !== undefined && config.metricsPort === undefined) app.use(metricsRoute(ops, config.metricsToken));
+  }
   const sessions = new Map<string, LiveSession>();
   const path = mcpPath(config.resource);
   // First, so every refusal below (host, origin, bearer, session, body) is recorded before it leaves.

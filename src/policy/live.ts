@@ -65,6 +65,11 @@ export class LivePolicy {
     return this.seq;
   }
 
+  /** When the policy state was last read successfully (ms epoch), for health and metrics. */
+  get lastReadAt(): number {
+    return this.lastRead;
+  }
+
   /** Follows the live version from now on (serving processes); admin commands read it once. */
   start(options: LivePolicyOptions = {}): void {
     this.options = options;

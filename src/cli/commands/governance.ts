@@ -68,13 +68,16 @@ function registerApprovals(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: { status?: 'pending' | 'approved' | 'denied'; json?: boolean }, command: Command) => {
       await withApp(configFrom(command), async (app) => {
-        const rows = await app.governance.listApprovals(opts.status);
+        // The approver decides knowing what the task is for, who asked (human and agent) and why.
+        const purposes = new Map((await app.governance.listTasks()).map((t) => [t.task_id, t.purpose]));
+        const rows = (await app.governance.listApprovals(opts.status)).map((r) => ({ ...r, task_purpose: purposes.get(r.task_id) ?? null }));
         if (opts.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         printTable(
           rows.map((r) => ({
             id: r.id,
             status: r.status,
             task: r.task_id,
+            purpose: (r.task_purpose ?? '(unknown task)').slice(0, 50),
             human: r.human,
             agent: r.agent,
             target: `${r.target_kind}:${r.target_id}`,

@@ -7,6 +7,7 @@ import { registerInit } from './init.js';
 import { registerIngest } from './ingest.js';
 import { registerInspect } from './inspect.js';
 import { registerPolicy } from './policy.js';
+import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
 import { registerTask } from './task.js';
 
@@ -19,6 +20,7 @@ export const commands: Array<(program: Command) => void> = [
   registerServe,
   registerGovernance,
   registerAudit,
+  registerRuns,
   registerInspect,
   registerPolicy,
   registerConsole,

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { openServer } from '../../app/server.js';
+import express from 'express';
+import type { Server as HttpServer } from 'node:http';
+import type { Config } from '../../config/config.js';
 import { createHttpApp, listen, mcpPath } from '../../mcp/http.js';
+import { metricsRoute, type OpsEndpoints } from '../../mcp/ops-routes.js';
 import { serveStdio } from '../../mcp/stdio.js';
 import { configFrom } from '../context.js';
 
@@ -29,24 +33,51 @@ export function registerServe(program: Command): void {
           await serveStdio(runtime, runtime.verifier, process.env.CLEARANCE_TASK_TOKEN);
         } finally {
           await runtime.close();
+          runtime.logger.info({ event: 'server.stopped', transport: 'stdio' }, 'server stopped');
         }
         return;
       }
       // The public base URL for metadata links: the configured resource's origin.
-      const http = createHttpApp(config, runtime, runtime.verifier, new URL(config.resource).origin, { '/console': runtime.console });
+      const http = createHttpApp(config, runtime, runtime.verifier, new URL(config.resource).origin, {
+        ops: runtime.ops,
+        pages: { '/console': runtime.console },
+      });
       const server = await listen(http.app, config.httpHost, config.httpPort);
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : config.httpPort;
+      if (metricsMode(config) !== 'off') runtime.metrics.withProcessMetrics();
+      const metricsServer = config.metricsPort === undefined ? null : await serveMetrics(config, runtime.ops);
+      const port = portOf(server, config.httpPort);
       process.stderr.write(
         `clearance: serving MCP on http://${config.httpHost}:${port}${mcpPath(config.resource)} (resource ${config.resource}), console on http://${config.httpHost}:${port}/console; audit log ${runtime.auditLog.file}\n`,
       );
+      runtime.logger.info({ event: 'server.started', transport: 'http', host: config.httpHost, port, metrics: metricsMode(config) }, 'server started');
       const stop = async (signal: string) => {
+        runtime.logger.info({ event: 'server.stopping', signal }, 'server stopping: closing sessions');
         await http.closeAll(`server stopped (${signal})`);
         server.close();
+        metricsServer?.close();
         await runtime.close();
+        runtime.logger.info({ event: 'server.stopped', signal }, 'server stopped');
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
     });
+}
+
+const portOf = (server: HttpServer, fallback: number) => {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : fallback;
+};
+
+const metricsMode = (config: Config) => (config.metricsPort !== undefined ? 'own port' : config.metricsToken !== undefined ? 'main port, bearer token' : 'off');
+
+/** `/metrics` on a port of its own (and nothing else there), behind `metricsToken` when one is set. */
+async function serveMetrics(config: Config, ops: OpsEndpoints): Promise<HttpServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(metricsRoute(ops, config.metricsToken));
+  const host = config.metricsHost ?? config.httpHost;
+  const server = await listen(app, host, config.metricsPort!);
+  process.stderr.write(`clearance: serving metrics on http://${host}:${portOf(server, config.metricsPort!)}/metrics\n`);
+  return server;
 }
