@@ -14,10 +14,19 @@ import { DocFindingsSchema } from './dlp/finding.js';
 import type { ReaderDirectory } from './labels.js';
 import { assertKnownPrincipals, loadManifest, MANIFEST_FILE, type CorpusManifest } from './manifest.js';
 import { parseSource } from './parse/index.js';
-import { planSource, sha256, type SourcePlan } from './plan.js';
-import { commitDocuments, embedDocuments, relabelDocuments } from './writer.js';
+import { planSource, sha256, type PlannedDoc, type SourcePlan } from './plan.js';
+import { commitDocuments, embedDocuments, relabelledRows } from './writer.js';
 
 const sourceWhere = predicatesFor<SourceColumn>();
+
+/** One document's change, as the audit log records it: what changed and the labels it now carries. */
+export const DocChangeSchema = z.object({
+  doc: z.string(),
+  change: z.enum(['embedded', 'relabelled', 'deleted']),
+  dataClass: z.string().nullable(),
+  readAcl: z.array(z.string()).nullable(),
+});
+export type DocChange = z.infer<typeof DocChangeSchema>;
 
 export const SourceReportSchema = z.object({
   source: z.string(),
@@ -33,6 +42,7 @@ export const SourceReportSchema = z.object({
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
   /** Secrets and card numbers found (kind, rule, span; never the value) and the class's mode for them. */
   secrets: z.array(DocFindingsSchema),
+  changes: z.array(DocChangeSchema),
 });
 export type SourceReport = z.infer<typeof SourceReportSchema>;
 
@@ -96,7 +106,8 @@ interface Tables {
   sources: SourceTable;
 }
 
-async function ingestUnderLease(options: IngestOptions): Promise<IngestReport> {
+/** The ingest itself, for a caller that already holds the store's writer lease (the watcher holds it while it runs). */
+export async function ingestUnderLease(options: IngestOptions): Promise<IngestReport> {
   const started = performance.now();
   const dryRun = options.dryRun ?? false;
   if (!dryRun) await assertStoreModel(options.store, options.embedder, { claim: true });
@@ -125,6 +136,7 @@ async function ingestUnderLease(options: IngestOptions): Promise<IngestReport> {
       chunks: 0,
       skipped: [],
       secrets: [],
+      changes: [],
     };
     reports.push(report);
     try {
@@ -165,27 +177,65 @@ async function ingestSource(options: IngestOptions, tables: Tables, dir: string,
   report.embedded = plan.toEmbed.length;
   report.relabelled = plan.toRelabel.length;
   report.deleted = plan.removed.length;
+  const change = (kind: DocChange['change']) => (p: PlannedDoc) => ({
+    doc: p.doc.docId,
+    change: kind,
+    dataClass: p.labels.dataClass,
+    readAcl: p.labels.aclDoc,
+  });
+  report.changes = [
+    ...plan.toEmbed.map(change('embedded')),
+    ...plan.toRelabel.map(change('relabelled')),
+    ...plan.removed.map((doc) => ({ doc, change: 'deleted' as const, dataClass: null, readAcl: null })),
+  ];
   if (dryRun) return;
   await applyPlan(options, tables.chunks, manifest.id, plan, report);
   report.chunks = await tables.chunks.count(chunkWhere.eq('source', manifest.id));
   await writeSourceRow(tables.sources, manifest, plan, report);
 }
 
-/** Narrowing and deletions first: they must apply even if embedding a new document later fails. */
+/**
+ * Every label change and deletion lands in ONE first commit, before any other embedding: a narrowing
+ * (of one file or of a whole corpus.yaml) is never late. A document whose content and labels both
+ * change is embedded into that same commit: its old text never outlives its old labels.
+ */
 async function applyPlan(options: IngestOptions, table: ChunkTable, source: string, plan: SourcePlan, report: SourceReport): Promise<void> {
-  if (plan.toRelabel.length > 0) await relabelDocuments(table, plan.toRelabel);
-  if (plan.removed.length > 0) await table.delete(chunkWhere.in('doc_id', plan.removed));
+  const relabelledEmbeds = plan.toEmbed.filter((p) => plan.relabelledEmbeds.has(p.doc.docId));
+  const contentOnly = plan.toEmbed.filter((p) => !plan.relabelledEmbeds.has(p.doc.docId));
+  const progress = (docsDone: number) =>
+    options.onProgress?.({ phase: 'embed', source, docsDone, docsTotal: plan.toEmbed.length, chunksDone: report.chunksWritten });
+  if (plan.toEmbed.length > 0) progress(0);
+  if (plan.toRelabel.length + relabelledEmbeds.length + plan.removed.length > 0) {
+    let failure: unknown;
+    const embedded =
+      relabelledEmbeds.length > 0
+        ? await embedDocuments(options.embedder, source, relabelledEmbeds, options.chunking).catch((err: unknown) => ((failure = err), []))
+        : [];
+    // If embedding failed, the relabelled documents' old chunks are deleted (fail closed), never left on their old labels.
+    const touched = chunkWhere.in('doc_id', [...plan.toRelabel, ...relabelledEmbeds].map((p) => p.doc.docId).concat(plan.removed));
+    const rows = [...(await relabelledRows(table, plan.toRelabel)), ...embedded];
+    if (rows.length > 0) await table.replace('chunk_id', rows, touched);
+    else await table.delete(touched);
+    if (failure) throw failure;
+    report.chunksWritten += embedded.length;
+    if (relabelledEmbeds.length > 0) progress(relabelledEmbeds.length);
+  }
   const commitEvery = options.commitEvery ?? 16;
   // The next batch is embedded while the previous one commits: the model and LanceDB overlap.
   let committing: Promise<void> = Promise.resolve();
   try {
-    for (let i = 0; i < plan.toEmbed.length; i += commitEvery) {
-      const embedded = await embedDocuments(options.embedder, source, plan.toEmbed.slice(i, i + commitEvery), options.chunking);
+    for (let i = 0; i < contentOnly.length; i += commitEvery) {
+      const batch = contentOnly.slice(i, i + commitEvery);
+      const rows = await embedDocuments(options.embedder, source, batch, options.chunking);
       await committing;
-      const docsDone = Math.min(i + commitEvery, plan.toEmbed.length);
-      committing = commitDocuments(table, embedded).then((written) => {
+      const docsDone = relabelledEmbeds.length + Math.min(i + commitEvery, contentOnly.length);
+      committing = commitDocuments(
+        table,
+        batch.map((p) => p.doc.docId),
+        rows,
+      ).then((written) => {
         report.chunksWritten += written;
-        options.onProgress?.({ phase: 'embed', source, docsDone, docsTotal: plan.toEmbed.length, chunksDone: report.chunksWritten });
+        progress(docsDone);
       });
       // Handled here so a failing commit is not an unhandled rejection while the next batch embeds;
       // the error itself surfaces at the next `await committing`.

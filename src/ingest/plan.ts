@@ -22,6 +22,8 @@ export interface PlannedDoc {
 export interface SourcePlan {
   toEmbed: PlannedDoc[];
   toRelabel: PlannedDoc[];
+  /** Documents to embed whose stored version carries other labels: they change in the same commit as `toRelabel`. */
+  relabelledEmbeds: Set<string>;
   /** Documents in the store whose file is gone. */
   removed: string[];
   unchanged: number;
@@ -60,7 +62,7 @@ export async function planSource(
   secretsMode: (dataClass: string) => SecretsMode,
 ): Promise<SourcePlan> {
   const existing = await existingDocs(table, manifest.id);
-  const plan: SourcePlan = { toEmbed: [], toRelabel: [], removed: [], unchanged: 0, keep: new Set(), skips: [], secrets: [] };
+  const plan: SourcePlan = { toEmbed: [], toRelabel: [], relabelledEmbeds: new Set(), removed: [], unchanged: 0, keep: new Set(), skips: [], secrets: [] };
   for (const parsed of docs) {
     plan.keep.add(parsed.docId); // a document that fails validation keeps its last good version
     let labels: DocLabels;
@@ -80,8 +82,10 @@ export async function planSource(
     }
     const planned: PlannedDoc = { doc, labels, version: sha256(`${doc.title}\0${doc.text}`), updatedAt: doc.updatedAt ?? new Date(0).toISOString() };
     const prior = existing.get(doc.docId);
-    if (!prior || prior.version !== planned.version) plan.toEmbed.push(planned);
-    else if (prior.labels !== labelKey(labels)) plan.toRelabel.push(planned);
+    if (!prior || prior.version !== planned.version) {
+      plan.toEmbed.push(planned);
+      if (prior && prior.labels !== labelKey(labels)) plan.relabelledEmbeds.add(doc.docId);
+    } else if (prior.labels !== labelKey(labels)) plan.toRelabel.push(planned);
     else plan.unchanged++;
   }
   plan.removed = [...existing.keys()].filter((id) => !plan.keep.has(id));

@@ -34,14 +34,8 @@ function rowsFor(plan: PlannedDoc, source: string, chunks: ReturnType<typeof chu
   }));
 }
 
-/** A batch of documents chunked and embedded, ready to commit. */
-export interface EmbeddedBatch {
-  docIds: string[];
-  rows: ChunkRow[];
-}
-
 /** Chunks and embeds a batch of documents together (full model batches, not one small batch per document). */
-export async function embedDocuments(embedder: Embedder, source: string, batch: PlannedDoc[], chunking?: ChunkOptions): Promise<EmbeddedBatch> {
+export async function embedDocuments(embedder: Embedder, source: string, batch: PlannedDoc[], chunking?: ChunkOptions): Promise<ChunkRow[]> {
   const now = new Date().toISOString();
   const chunked = batch.map((plan) => ({ plan, chunks: chunkDocument(plan.doc, embedder, chunking) }));
   const vectors = await embedder.embed(chunked.flatMap(({ plan, chunks }) => chunks.map((c) => embeddingInput(plan.doc.title, c.heading, c.text))));
@@ -51,22 +45,22 @@ export async function embedDocuments(embedder: Embedder, source: string, batch: 
     rows.push(...rowsFor(plan, source, chunks, vectors.slice(offset, offset + chunks.length), now));
     offset += chunks.length;
   }
-  return { docIds: batch.map((p) => p.doc.docId), rows };
+  return rows;
 }
 
-/** Replaces the batch's documents in ONE commit: new chunks in, the documents' old chunks out. */
-export async function commitDocuments(table: ChunkTable, batch: EmbeddedBatch): Promise<number> {
-  await table.replace('chunk_id', batch.rows, chunkWhere.in('doc_id', batch.docIds));
-  return batch.rows.length;
+/** Replaces documents in ONE commit: their new chunks in, their old chunks out. */
+export async function commitDocuments(table: ChunkTable, docIds: string[], rows: ChunkRow[]): Promise<number> {
+  await table.replace('chunk_id', rows, chunkWhere.in('doc_id', docIds));
+  return rows.length;
 }
 
-/** Label-only change: rewrite the rows with their existing vectors, no embedding. */
-export async function relabelDocuments(table: ChunkTable, plans: PlannedDoc[]): Promise<void> {
+/** Label-only change: the rows with their existing vectors and the new labels, no embedding. */
+export async function relabelledRows(table: ChunkTable, plans: PlannedDoc[]): Promise<ChunkRow[]> {
+  if (plans.length === 0) return [];
   const byDoc = new Map(plans.map((p) => [p.doc.docId, p]));
   const rows = await table.rows(chunkWhere.in('doc_id', [...byDoc.keys()]));
-  const updated = rows.map((row) => {
+  return rows.map((row) => {
     const { labels } = byDoc.get(row.doc_id)!;
     return { ...row, acl_source: labels.aclSource, acl_doc: labels.aclDoc, data_class: labels.dataClass, owner: labels.owner };
   });
-  await table.upsert('chunk_id', updated);
 }

@@ -30,7 +30,7 @@ describe(`kill -9 during ingest at random points (${TRIALS} trials)`, () => {
         }
       }
     };
-    // Each ingest prints one stderr line per revised source, after committing it. A kill point is "after
+    // Each ingest prints one final progress line (`…, done`) per revised source, after committing it. A kill point is "after
     // line k, plus part of the time the next line took in a calibration run": the line count, not the
     // clock, guarantees that the kill lands before the run ends (the last source is always still to
     // come), while the extra delay spreads kills over start-up, model load, parsing, embedding and commits.
@@ -41,7 +41,7 @@ describe(`kill -9 during ingest at random points (${TRIALS} trials)`, () => {
       child.stderr!.on('data', (d: Buffer) => {
         const parts = (partial + d.toString()).split('\n');
         partial = parts.pop()!;
-        for (const line of parts) if (/: embedded \d+ documents/.test(line)) onLine(++lines);
+        for (const line of parts) if (/^ingest \S+: (\d+)\/\1 documents, .*, done$/.test(line)) onLine(++lines);
       });
       // Listen from the start: the child may exit before the kill.
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));

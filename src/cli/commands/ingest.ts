@@ -1,38 +1,15 @@
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { auditAdmin, osActor } from '../../admin/record.js';
 import { withApp } from '../../app/app.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { ingestCorpora } from '../../app/ingest.js';
-import type { IngestProgress, IngestReport } from '../../ingest/ingest.js';
+import { watchAndIngest } from '../../app/watch-ingest.js';
+import type { IngestReport } from '../../ingest/ingest.js';
+import type { Config } from '../../config/config.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
+import { progressReporter } from '../progress.js';
 import { inertLine, plain } from '../../views/inert.js';
-
-function progressReporter(): { onProgress(p: IngestProgress): void; stop(): void } {
-  if (!process.stderr.isTTY) {
-    return {
-      onProgress: (p) => p.docsDone === p.docsTotal && process.stderr.write(`  ${p.source}: embedded ${p.docsDone} documents, ${p.chunksDone} chunks\n`),
-      stop() {},
-    };
-  }
-  const bar = new SingleBar(
-    { format: '  {source} [{bar}] {value}/{total} docs | {chunks} chunks', hideCursor: true, stream: process.stderr },
-    Presets.shades_classic,
-  );
-  let current = '';
-  return {
-    onProgress(p) {
-      if (p.source !== current) {
-        if (current) bar.stop();
-        current = p.source;
-        bar.start(p.docsTotal, 0, { source: p.source, chunks: 0 });
-      }
-      bar.update(p.docsDone, { chunks: p.chunksDone });
-    },
-    stop: () => current && bar.stop(),
-  };
-}
 
 export function registerIngest(program: Command): void {
   program
@@ -46,8 +23,11 @@ export function registerIngest(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--strict', 'exit 1 (not 2) when a source failed or a file or record was skipped, e.g. in CI')
     .option('--wait <duration>', 'queue behind another ingest holding the writer lease for up to this long (e.g. 10m; default: fail at once)')
-    .action(async (opts: { source?: string[]; dryRun?: boolean; json?: boolean; strict?: boolean; wait?: string }, command: Command) => {
+    .option('--watch', 'keep running: apply every change to the corpora folder (additions, edits, deletions, relabels) as it happens, holding the writer lease')
+    .option('--debounce <duration>', 'with --watch: apply a burst of changes once it has been quiet this long', '500ms')
+    .action(async (opts: IngestFlags, command: Command) => {
       const leaseWaitMs = opts.wait ? parseDurationMs(opts.wait, '--wait') : 0;
+      if (opts.watch) return watchIngest(configFrom(command), opts, leaseWaitMs);
       const report = await withApp(configFrom(command), async (app) => {
         const progress = progressReporter();
         const result = await ingestCorpora(app, { sources: opts.source, dryRun: opts.dryRun, onProgress: progress.onProgress, leaseWaitMs }).finally(() =>
@@ -72,6 +52,44 @@ export function registerIngest(program: Command): void {
       else printReport(report, opts.strict);
       process.exitCode = ingestExitCode(report, opts.strict);
     });
+}
+
+interface IngestFlags {
+  source?: string[];
+  dryRun?: boolean;
+  json?: boolean;
+  strict?: boolean;
+  wait?: string;
+  watch?: boolean;
+  debounce: string;
+}
+
+/** `ingest --watch`: every applied batch is reported as a one-shot ingest is (one JSON line each with --json), until SIGINT or SIGTERM. */
+async function watchIngest(config: Config, opts: IngestFlags, leaseWaitMs: number): Promise<void> {
+  if (opts.source || opts.dryRun) throw new Error('--watch: watches every source and writes; drop --source and --dry-run');
+  const debounceMs = parseDurationMs(opts.debounce, '--debounce');
+  await withApp(config, async (app) => {
+    const progress = progressReporter();
+    const watcher = await watchAndIngest(app, {
+      debounceMs,
+      leaseWaitMs,
+      onProgress: progress.onProgress,
+      onReport(report) {
+        progress.stop();
+        if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else printReport(report, opts.strict);
+      },
+      onError: (err) =>
+        process.stderr.write(`clearance: watch: batch failed, still watching: ${inertLine(err instanceof Error ? err.message : String(err))}\n`),
+    });
+    process.stderr.write(`clearance: watching ${inertLine(config.corporaDir)} for changes (debounce ${debounceMs} ms); Ctrl-C to stop\n`);
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    process.stderr.write(`clearance: watch stopped (${signal})\n`);
+    await watcher.close();
+  });
 }
 
 const VERB = { redact: 'redacted', flag: 'flagged, kept', refuse: 'refused' } as const;

@@ -7,6 +7,41 @@ import { createHttpApp, listen, mcpPath } from '../../mcp/http.js';
 import { metricsRoute, type OpsEndpoints } from '../../mcp/ops-routes.js';
 import { serveStdio } from '../../mcp/stdio.js';
 import { configFrom } from '../context.js';
+import type { App } from '../../app/app.js';
+import { watchAndIngest } from '../../app/watch-ingest.js';
+import { parseDurationMs } from '../../config/duration.js';
+import type { CorporaWatcher } from '../../ingest/watch.js';
+import { inertLine } from '../../views/inert.js';
+
+interface ServeFlags {
+  stdio?: boolean;
+  http?: boolean;
+  host?: string;
+  port?: string;
+  replicaId?: string;
+  watchPolicy?: boolean;
+  watchCorpora?: boolean;
+  watchDebounce: string;
+}
+
+/** The serving process as the store's one writer: batches are summarised on stderr (stdout may be the stdio transport). */
+async function watchCorporaFromServe(app: App, debounceMs: number): Promise<CorporaWatcher> {
+  const watcher = await watchAndIngest(app, {
+    debounceMs,
+    onReport(report) {
+      const changed = report.sources.reduce((n, s) => n + s.changes.length, 0);
+      const skipped = report.sources.reduce((n, s) => n + s.skipped.length, 0);
+      const failed = report.sources.filter((s) => s.error).map((s) => inertLine(s.source));
+      process.stderr.write(
+        `clearance: corpora: ${changed} document change(s), ${skipped} skipped${failed.length ? `, failed: ${failed.join(', ')}` : ''}; table version ${report.tableVersion}\n`,
+      );
+    },
+    onError: (err) =>
+      process.stderr.write(`clearance: corpora watch: batch failed, still watching: ${inertLine(err instanceof Error ? err.message : String(err))}\n`),
+  });
+  process.stderr.write(`clearance: watching ${inertLine(app.config.corporaDir)} for changes (debounce ${debounceMs} ms)\n`);
+  return watcher;
+}
 
 export function registerServe(program: Command): void {
   program
@@ -18,7 +53,9 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'HTTP port (default 8765; 0 picks a free port)')
     .option('--replica-id <id>', "this process's name in the audit log (default: config replicaId)")
     .option('--watch-policy', 'with no published policy version: serve edits of the policy folder as soon as they validate (local development)')
-    .action(async (opts: { stdio?: boolean; http?: boolean; host?: string; port?: string; replicaId?: string; watchPolicy?: boolean }, command: Command) => {
+    .option('--watch-corpora', 'also keep the store in line with the corpora folder, as `clearance ingest --watch` does (single-process deployments)')
+    .option('--watch-debounce <duration>', 'with --watch-corpora: apply a burst of changes once it has been quiet this long', '500ms')
+    .action(async (opts: ServeFlags, command: Command) => {
       if (Boolean(opts.stdio) === Boolean(opts.http)) throw new Error('choose exactly one of --stdio or --http');
       const config = configFrom(command);
       if (opts.host) config.httpHost = opts.host;
@@ -28,10 +65,12 @@ export function registerServe(program: Command): void {
         config.httpPort = port;
       }
       const runtime = await openServer(config, { replicaId: opts.replicaId ?? config.replicaId, watchPolicy: opts.watchPolicy });
+      const corpora = opts.watchCorpora ? await watchCorporaFromServe(runtime.app, parseDurationMs(opts.watchDebounce, '--watch-debounce')) : null;
       if (opts.stdio) {
         try {
           await serveStdio(runtime, runtime.verifier, process.env.CLEARANCE_TASK_TOKEN);
         } finally {
+          await corpora?.close();
           await runtime.close();
           runtime.logger.info({ event: 'server.stopped', transport: 'stdio' }, 'server stopped');
         }
@@ -55,6 +94,7 @@ export function registerServe(program: Command): void {
         await http.closeAll(`server stopped (${signal})`);
         server.close();
         metricsServer?.close();
+        await corpora?.close();
         await runtime.close();
         runtime.logger.info({ event: 'server.stopped', signal }, 'server stopped');
         process.exit(0);
