@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ingestAll, type IngestOptions, type IngestReport } from '../ingest/ingest.js';
 import { DEFAULT_SECRETS_MODE } from '../labels/secrets.js';
 import type { App } from './app.js';
@@ -11,6 +12,7 @@ export async function ingestCorpora(
   const secrets = new Map(policy.classes.map((c) => [c.id, c.secrets]));
   return ingestAll({
     corporaDir: app.config.corporaDir,
+    pull: { storageOptions: app.config.storageOptions, cacheDir: path.join(app.config.home, 'sources') },
     ...options,
     store: app.store,
     embedder: await app.embedder(),
