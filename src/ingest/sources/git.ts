@@ -54,7 +54,7 @@ export async function pullGit(dir: string, spec: GitSource, manifest: CorpusMani
       await mkdir(cache, { recursive: true });
       await git(['init', '--bare', '--quiet', cache]);
     }
-    await git(['fetch', '--no-tags', '--force', '--quiet', remoteOf(dir, spec.url), spec.ref], { cwd: cache });
+    await git(['fetch', '--no-tags', '--force', '--quiet', '--', remoteOf(dir, spec.url), spec.ref], { cwd: cache });
     commit = (await git(['rev-parse', '--verify', 'FETCH_HEAD^{commit}'], { cwd: cache })).toString('utf8').trim();
   } catch (err) {
     const detail = (err as { stderr?: Buffer }).stderr?.toString('utf8').trim().split('\n').pop() || (err as Error).message;

@@ -8,6 +8,9 @@ const EnvName = z
 
 const Column = z.string().min(1);
 
+/** Passed to the git CLI as an argument: a leading "-" would be read as an option. */
+const NotAnOption = z.string().min(1).regex(/^[^-]/, 'must not start with "-"');
+
 export const PostgresSourceSchema = z
   .object({
     kind: z.literal('postgres'),
@@ -33,8 +36,8 @@ export const PostgresSourceSchema = z
 export const GitSourceSchema = z
   .object({
     kind: z.literal('git'),
-    url: z.string().min(1).describe('The repository: a local path (relative to the corpus folder) or a URL `git` can fetch (https, ssh, file).'),
-    ref: z.string().min(1).default('HEAD').describe('The branch, tag or commit whose files are ingested.'),
+    url: NotAnOption.describe('The repository: a local path (relative to the corpus folder) or a URL `git` can fetch (https, ssh, file).'),
+    ref: NotAnOption.default('HEAD').describe('The branch, tag or commit whose files are ingested.'),
   })
   .strict();
 
