@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ingestAll, ingestUnderLease, type IngestOptions, type IngestReport } from '../ingest/ingest.js';
 import { DEFAULT_SECRETS_MODE } from '../labels/secrets.js';
 import type { App } from './app.js';
@@ -10,6 +11,7 @@ async function corporaOptions(app: App, options: CorporaIngestOptions): Promise<
   const secrets = new Map(policy.classes.map((c) => [c.id, c.secrets]));
   return {
     corporaDir: app.config.corporaDir,
+    pull: { storageOptions: app.config.storageOptions, cacheDir: path.join(app.config.home, 'sources') },
     ...options,
     store: app.store,
     embedder: await app.embedder(),

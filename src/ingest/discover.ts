@@ -23,6 +23,8 @@ export interface DiscoveredFile {
   /** The file's bytes, for binary formats (PDF, Office, mail). */
   bytes?: Buffer;
   mtime: string;
+  /** The version its source gives it (a git blob id, an S3 ETag); none for a folder's file. */
+  version?: string;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -32,7 +34,14 @@ const escapedBytes = (bytes: Buffer) =>
   [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 
 /** A path is safe when no view would have to escape it (see src/views/inert.ts): then it can be an id, a label and a line of a report. */
-const unsafeName = (rel: string) => inertLine(rel) !== rel;
+export const unsafeName = (rel: string) => inertLine(rel) !== rel;
+
+/** Whether a file (by its path inside the source) is one the manifest selects: included, not excluded, not the manifest. */
+export function selector(manifest: CorpusManifest): (rel: string) => boolean {
+  const include = picomatch(manifest.include, { dot: false });
+  const exclude = manifest.exclude.length > 0 ? picomatch(manifest.exclude) : () => false;
+  return (rel) => rel !== MANIFEST_FILE && include(rel) && !exclude(rel);
+}
 
 /**
  * The files a manifest selects, read as UTF-8 text (binary formats as bytes). A file that cannot be a document is a reported
@@ -41,8 +50,7 @@ const unsafeName = (rel: string) => inertLine(rel) !== rel;
  */
 export async function discoverFiles(sourceDir: string, manifest: CorpusManifest): Promise<{ files: DiscoveredFile[]; skips: Skip[] }> {
   const root = await realpath(sourceDir);
-  const include = picomatch(manifest.include, { dot: false });
-  const exclude = manifest.exclude.length > 0 ? picomatch(manifest.exclude) : () => false;
+  const selected = selector(manifest);
   const files: DiscoveredFile[] = [];
   const skips: Skip[] = [];
 
@@ -57,7 +65,7 @@ export async function discoverFiles(sourceDir: string, manifest: CorpusManifest)
     for (const entry of named(entries, relDir, skips)) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       const isDir = entry.dirent.isDirectory();
-      if (!isDir && (rel === MANIFEST_FILE || !include(rel) || exclude(rel))) continue;
+      if (!isDir && !selected(rel)) continue;
       if (unsafeName(rel)) {
         skips.push({ path: inertLine(rel), reason: `unsafe ${isDir ? 'folder ' : ''}name: control, line-break or bidi characters` });
         continue;
@@ -102,11 +110,17 @@ async function readCandidate(root: string, full: string, rel: string): Promise<D
   // and reading a FIFO would block the ingest.
   const info = await stat(target);
   if (!info.isFile()) return { reason: 'not a regular file' };
-  const binary = BINARY_FORMATS.test(rel);
-  const limit = rel.endsWith('.jsonl') ? MAX_JSONL_BYTES : binary ? MAX_BINARY_BYTES : MAX_FILE_BYTES;
+  const limit = sizeLimit(rel);
   if (info.size > limit) return { reason: `larger than ${limit / 1024 / 1024} MB` };
-  const bytes = await readFile(target);
-  if (binary) return bytes.length === 0 ? { reason: 'empty document' } : { relPath: rel, text: '', bytes, mtime: info.mtime.toISOString() };
+  return fileFromBytes(rel, await readFile(target), info.mtime.toISOString());
+}
+
+/** The most bytes one file of this name may have (JSON Lines and containers get more room). */
+export const sizeLimit = (rel: string) => (rel.endsWith('.jsonl') ? MAX_JSONL_BYTES : BINARY_FORMATS.test(rel) ? MAX_BINARY_BYTES : MAX_FILE_BYTES);
+
+/** A file's bytes (from a folder, a repository or a bucket) as a document to parse, or why it is not one. */
+export function fileFromBytes(rel: string, bytes: Buffer, mtime: string): DiscoveredFile | { reason: string } {
+  if (BINARY_FORMATS.test(rel)) return bytes.length === 0 ? { reason: 'empty document' } : { relPath: rel, text: '', bytes, mtime };
   if (bytes.includes(0)) return { reason: 'binary file (contains NUL bytes)' };
   let text: string;
   try {
@@ -115,5 +129,5 @@ async function readCandidate(root: string, full: string, rel: string): Promise<D
     return { reason: 'not valid UTF-8' };
   }
   if (text.trim() === '') return { reason: 'empty document' };
-  return { relPath: rel, text, mtime: info.mtime.toISOString() };
+  return { relPath: rel, text, mtime };
 }

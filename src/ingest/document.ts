@@ -11,6 +11,8 @@ export const ParsedDocSchema = z.object({
   /** Narrowing asked for by the document itself (front matter or a JSONL field). */
   readAcl: z.array(PrincipalSchema).optional(),
   dataClass: z.string().optional(),
+  /** The version the source itself gives (a git blob id, an S3 ETag): it leads the stored doc_version, so a citation names it. */
+  sourceVersion: z.string().optional(),
   /** For Markdown/HTML: heading lines with their offsets, for chunk context. */
   headings: z.array(z.object({ offset: z.number().int(), level: z.number().int(), text: z.string() })),
 });

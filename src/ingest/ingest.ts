@@ -14,6 +14,7 @@ import { DocFindingsSchema } from './dlp/finding.js';
 import type { ReaderDirectory } from './labels.js';
 import { assertKnownPrincipals, loadManifest, MANIFEST_FILE, type CorpusManifest } from './manifest.js';
 import { parseSource } from './parse/index.js';
+import type { PullContext } from './sources/source.js';
 import { planSource, sha256, type PlannedDoc, type SourcePlan } from './plan.js';
 import { commitDocuments, embedDocuments, relabelledRows } from './writer.js';
 
@@ -80,6 +81,8 @@ export interface IngestOptions {
   /** Chunk sizes (default: ~180 tokens with 40 overlap); a huge target gives one chunk per document. */
   chunking?: ChunkOptions;
   onProgress?: (progress: IngestProgress) => void;
+  /** What sources beyond a folder need (the store's object-store options, a cache for git clones). */
+  pull?: PullContext;
   /** How long to queue behind another ingest holding the store's writer lease (default: fail at once). */
   leaseWaitMs?: number;
 }
@@ -168,7 +171,7 @@ async function ingestSource(options: IngestOptions, tables: Tables, dir: string,
   const manifest = await loadManifest(dir, options.knownClasses);
   assertKnownPrincipals(dir, manifest, options.directory);
   report.dataClass = manifest.data_class;
-  const { docs, skips } = await parseSource(dir, manifest);
+  const { docs, skips } = await parseSource(dir, manifest, options.pull);
   const plan = await planSource(tables.chunks, manifest, docs, options.directory, options.secretsMode ?? (() => DEFAULT_SECRETS_MODE));
   report.skipped.push(...skips, ...plan.skips);
   report.secrets = plan.secrets;

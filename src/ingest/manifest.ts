@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodError } from '../config/errors.js';
 import { IdSchema, PrincipalSchema } from '../labels/ids.js';
+import { SourceSpecSchema } from './sources/spec.js';
 
 export class ManifestError extends Error {
   override name = 'ManifestError';
@@ -28,6 +29,7 @@ export const CorpusManifestSchema = z
   .object({
     id: IdSchema.describe('The source id; must equal the folder name.'),
     title: z.string().min(1).describe('Human-readable name shown by `sources` and list_sources.'),
+    source: SourceSpecSchema.optional(),
     data_class: IdSchema.describe("The source's data class (an id from policy/classes.yaml)."),
     owner: z
       .string()
@@ -153,7 +155,7 @@ export async function loadManifest(sourceDir: string, knownClasses: ReadonlySet<
       );
     }
   }
-  if (manifest.include.some((g) => g.endsWith('.jsonl')) && !manifest.jsonl) {
+  if (manifest.source?.kind !== 'postgres' && manifest.include.some((g) => g.endsWith('.jsonl')) && !manifest.jsonl) {
     throw new ManifestError(`${file}: jsonl: required when include matches .jsonl files (name id_field and text_field)`);
   }
   return manifest;

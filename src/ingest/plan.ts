@@ -80,7 +80,10 @@ export async function planSource(
       if (screened.refusal) plan.skips.push(screened.refusal);
       continue;
     }
-    const planned: PlannedDoc = { doc, labels, version: sha256(`${doc.title}\0${doc.text}`), updatedAt: doc.updatedAt ?? new Date(0).toISOString() };
+    // The content hash stays in the version: a blob id alone would miss a change of mapping or redaction.
+    const contentVersion = sha256(`${doc.title}\0${doc.text}`);
+    const version = doc.sourceVersion ? `${doc.sourceVersion}.${contentVersion.slice(0, 16)}` : contentVersion;
+    const planned: PlannedDoc = { doc, labels, version, updatedAt: doc.updatedAt ?? new Date(0).toISOString() };
     const prior = existing.get(doc.docId);
     if (!prior || prior.version !== planned.version) {
       plan.toEmbed.push(planned);

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { discoverFiles, type DiscoveredFile } from '../discover.js';
+import type { DiscoveredFile } from '../discover.js';
 import type { ParsedDoc, Skip } from '../document.js';
 import type { CorpusManifest } from '../manifest.js';
+import { pullSource, type PullContext } from '../sources/source.js';
 import { parseCsv } from './csv.js';
 import { parseDocx } from './docx.js';
 import { parseHtml } from './html.js';
@@ -78,25 +79,29 @@ async function parseFile(file: DiscoveredFile, manifest: CorpusManifest): Promis
  * Every document of one source folder; a file that cannot be parsed is a reported skip, never an
  * abort. A folder that yields no document says so in the skips, so the report never looks like success.
  */
-export async function parseSource(dir: string, manifest: CorpusManifest): Promise<{ docs: ParsedDoc[]; skips: Skip[] }> {
-  const { files, skips } = await discoverFiles(dir, manifest);
-  const found = files.length + skips.length;
-  const docs: ParsedDoc[] = [];
+export async function parseSource(dir: string, manifest: CorpusManifest, context?: PullContext): Promise<{ docs: ParsedDoc[]; skips: Skip[] }> {
+  const { files, docs, skips } = await pullSource(dir, manifest, context);
+  const found = files.length + docs.length + skips.length;
   for (const file of files) {
     try {
       const parsed = await parseFile(file, manifest);
       skips.push(...parsed.skips);
       for (const doc of parsed.docs) {
         if (doc.text.trim() === '') skips.push({ path: doc.path, reason: 'no text after parsing' });
-        else docs.push({ ...doc, updatedAt: doc.updatedAt ?? file.mtime });
+        else docs.push({ ...doc, updatedAt: doc.updatedAt ?? file.mtime, sourceVersion: file.version });
       }
     } catch (err) {
       skips.push({ path: file.relPath, reason: (err as Error).message });
     }
   }
   if (docs.length === 0) {
-    const why = found === 0 ? `no file matches include [${manifest.include.join(', ')}]` : `${found} file(s) found, none gave a document`;
-    skips.push({ path: '.', reason: `the folder produced no documents: ${why}` });
+    const why =
+      found === 0
+        ? manifest.source
+          ? 'it holds nothing'
+          : `no file matches include [${manifest.include.join(', ')}]`
+        : `${found} item(s) found, none gave a document`;
+    skips.push({ path: '.', reason: `the ${manifest.source?.kind ?? 'folder'} source produced no documents: ${why}` });
   }
   return { docs, skips };
 }

@@ -3,7 +3,7 @@ import { PrincipalSchema } from '../../labels/ids.js';
 import type { CorpusManifest } from '../manifest.js';
 import type { ParsedDoc, Skip } from '../document.js';
 
-const RecordIdSchema = z
+export const RecordIdSchema = z
   .union([z.string(), z.number()])
   .transform(String)
   .pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'record ids use letters, digits, "_", ".", ":" or "-"'));
