@@ -53,7 +53,7 @@ async function connect(url: string, bearer: string): Promise<Client> {
 describe('live policy over two replicas on an S3-compatible store', () => {
   it('`policy apply` removing a person from a group refuses the open session on each replica; each refusal names the new version; rollback restores both', async () => {
     expect(cli(['policy', 'apply', '--message', 'first published version']).status).toBe(0);
-    const replicas = [];
+    const replicas: { id: string; url: string; auditDir: string }[] = [];
     for (const id of ['r1', 'r2']) {
       const where = machine(id);
       const server = await startHttpServer(config, { ...storeEnv, ...where, CLEARANCE_REPLICA_ID: id });
