@@ -8,6 +8,7 @@ import { runMcpHttpBench } from './mcp-http.js';
 import { runQualityMcpBench } from './quality-mcp.js';
 import { runQualityBench } from './quality.js';
 import { runRetrievalBench } from './retrieval.js';
+import { runRevocationBench } from './revocation.js';
 import { runScaleOutBench } from './scaleout.js';
 
 process.env.LANCEDB_LOG ??= 'error';
@@ -30,6 +31,7 @@ const BENCHES = {
   'mcp-http': (o: Options) => runMcpHttpBench(o),
   killswitch: (o: Options) => runKillSwitchBench(o),
   scaleout: (o: Options) => runScaleOutBench(o),
+  revocation: (o: Options) => runRevocationBench(o),
 } as const;
 
 interface Options {

@@ -10,6 +10,7 @@ import { runQualityMcpBench } from '../../scripts/bench/quality-mcp.js';
 import { ndcgAt, runQualityBench } from '../../scripts/bench/quality.js';
 import { runScaleOutBench } from '../../scripts/bench/scaleout.js';
 import { runRetrievalBench } from '../../scripts/bench/retrieval.js';
+import { runRevocationBench } from '../../scripts/bench/revocation.js';
 
 /** A small BEIR-layout folder (8 topics × 3 documents, 8 queries, test qrels). */
 function tinyBeir(): string {
@@ -114,6 +115,29 @@ describe('benchmarks (reduced sizes)', () => {
       for (const r of rows.slice(-2)) {
         expect(r.errors).toBe(0);
         expect(Number(r['calls/s'])).toBeGreaterThan(0);
+      }
+    },
+    BENCH_TIMEOUT_MS,
+  );
+
+  it(
+    'revocation: every kind of change on one process and two replicas ends each trial in a refusal on every server',
+    async () => {
+      const rows = await runRevocationBench({ quick: true, trials: 2 });
+      expect(rows.map((r) => [r.setup, r.change])).toEqual(
+        ['1 process, local folder', '2 replicas, S3-compatible'].flatMap((setup) =>
+          [
+            'baseline: task killed (clearance kill)',
+            'person removed from a group (policy apply)',
+            'document ACL narrowed (re-ingest)',
+            "agent's method removed (policy apply)",
+          ].map((change) => [setup, change]),
+        ),
+      );
+      for (const r of rows) {
+        expect(r.trials).toBe(2);
+        expect(r.refused).toBe(r.setup === '1 process, local folder' ? '2/2' : '4/4');
+        for (const column of ['p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p99 / baseline']) expect(Number.isFinite(Number(r[column])), column).toBe(true);
       }
     },
     BENCH_TIMEOUT_MS,

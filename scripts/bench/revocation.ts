@@ -1,0 +1,223 @@
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../../src/config/package.js';
+import { loadOrCreateSigningKey, type SigningKey } from '../../src/identity/keys.js';
+import { mintGrant } from '../../src/identity/mint.js';
+import { startLocalS3 } from '../s3-local.js';
+import { startServeProcess } from '../serve-process.js';
+import { percentile, report, round, type Row } from './report.js';
+
+const CLI = path.join(PACKAGE_ROOT, 'dist/src/cli/main.js');
+const DOC = 'eng-docs/on-call-guide.md';
+/** A trial that never sees its answer change is a failure, not a slow sample. */
+const TRIAL_LIMIT_MS = 60_000;
+
+interface World {
+  config: Config;
+  env: Record<string, string>;
+  key: SigningKey;
+  base: string;
+}
+
+/** Runs the CLI to completion; resolves with the moment it exited (after its commit). */
+function cli(world: World, args: string[]): Promise<number> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LANCEDB_LOG: 'error', ...world.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      const at = performance.now();
+      if (code === 0 || (args[0] === 'ingest' && code === 2)) resolve(at);
+      else reject(new Error(`clearance ${args.join(' ')} exited ${code}: ${stderr.slice(-400)}`));
+    }),
+  );
+}
+
+/** One call as alice via claude-code; true when refused (an error result or a JSON-RPC error). */
+async function refused(client: Client): Promise<boolean> {
+  try {
+    return (await client.callTool({ name: 'fetch', arguments: { id: DOC, reason: 'revocation bench' } }, undefined, { timeout: 15_000 })).isError === true;
+  } catch (err) {
+    if (typeof (err as { code?: unknown }).code === 'number') return true;
+    throw err;
+  }
+}
+
+/**
+ * Keeps calling (steady calls) until an answer received after `exited` resolves is in the wanted
+ * state; returns the delay from the exit to that answer, or undefined when none came within the trial
+ * limit. Calls made while the command runs count as load.
+ */
+async function untilAnswer(client: Client, wantRefused: boolean, exited: Promise<number>): Promise<number | undefined> {
+  let exitAt: number | undefined;
+  let failure: Error | undefined;
+  void exited.then(
+    (t) => (exitAt = t),
+    (err: Error) => (failure = err),
+  );
+  const started = performance.now();
+  for (;;) {
+    if (failure) throw failure;
+    const state = await refused(client).catch(() => undefined); // a transport hiccup: call again
+    const at = performance.now();
+    if (exitAt !== undefined && state === wantRefused) return at - exitAt;
+    if (at - started > TRIAL_LIMIT_MS) return undefined;
+  }
+}
+
+/** One task grant for alice via claude-code, with an open session on every server. */
+async function openTask(urls: string[], world: World): Promise<{ clients: Client[]; taskId: string }> {
+  const { token, grant } = await mintGrant(world.key, world.config, {
+    human: 'alice',
+    agent: 'claude-code',
+    purpose: 'revocation bench',
+    scope: {},
+    ttlSeconds: 7200,
+  });
+  const clients = await Promise.all(
+    urls.map(async (url) => {
+      const client = new Client({ name: 'bench-revocation', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), {
+        timeout: 15_000,
+      });
+      return client;
+    }),
+  );
+  return { clients, taskId: grant.taskId };
+}
+
+/** A policy or corpus file edited in place: `change` applies the edit, `restore` puts the original back. */
+function edit(file: string, from: string, to: string) {
+  const original = readFileSync(file, 'utf8');
+  if (!original.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
+  return { change: () => writeFileSync(file, original.replace(from, to)), restore: () => writeFileSync(file, original) };
+}
+
+interface Kind {
+  name: string;
+  change: (world: World) => Promise<number>;
+  restore: (world: World) => Promise<number>;
+}
+
+function kinds(config: Config): Kind[] {
+  const people = edit(path.join(config.policyDir, 'people.csv'), 'g, user:alice, group:engineering\n', '');
+  const agents = edit(path.join(config.policyDir, 'agents.csv'), 'p, agent:claude-code, method:fetch, call, allow\n', '');
+  const acl = edit(path.join(config.corporaDir, DOC), 'updated: 2026-07-01\n', 'updated: 2026-07-01\nread_acl: [group:sre]\n');
+  const viaPolicy = (e: typeof people, message: string): Pick<Kind, 'change' | 'restore'> => ({
+    change: (w) => (e.change(), cli(w, ['policy', 'apply', '--message', message])),
+    restore: (w) => (e.restore(), cli(w, ['policy', 'rollback', w.base])),
+  });
+  return [
+    { name: 'person removed from a group (policy apply)', ...viaPolicy(people, 'alice leaves engineering') },
+    { name: 'document ACL narrowed (re-ingest)', change: (w) => (acl.change(), cli(w, ['ingest'])), restore: (w) => (acl.restore(), cli(w, ['ingest'])) },
+    { name: "agent's method removed (policy apply)", ...viaPolicy(agents, 'claude-code loses fetch') },
+  ];
+}
+
+/** A fresh world: corpora and policy copied, ingested and the policy published as the base version. */
+async function makeWorld(storeEnv: Record<string, string>): Promise<World> {
+  const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-revoke-'));
+  for (const dir of ['corpora', 'policy']) cpSync(path.join(PACKAGE_ROOT, dir), path.join(root, dir), { recursive: true });
+  // The sample expectations pin alice's and claude-code's access, which the trials change on purpose.
+  writeFileSync(path.join(root, 'policy/expectations.yaml'), 'expect:\n  - bob via support-assistant can read customer\n');
+  const config = loadConfig({ cwd: root, env: {} });
+  const env = { CLEARANCE_HOME: config.home, CLEARANCE_POLICY_DIR: config.policyDir, CLEARANCE_CORPORA_DIR: config.corporaDir, ...storeEnv };
+  const world: World = { config, env, key: await loadOrCreateSigningKey(config.keysDir), base: 'v1' };
+  await cli(world, ['ingest']);
+  await cli(world, ['policy', 'apply', '--message', 'bench base version']);
+  return world;
+}
+
+async function measure(world: World, replicas: number, trials: number, setup: string): Promise<Row[]> {
+  const servers = await Promise.all(
+    Array.from({ length: replicas }, (_, i) =>
+      startServeProcess({
+        ...world.env,
+        CLEARANCE_REPLICA_ID: `revoke-r${i + 1}`,
+        CLEARANCE_AUDIT_DIR: mkdtempSync(path.join(tmpdir(), 'clearance-bench-revoke-audit-')),
+      }),
+    ),
+  );
+  const rows: Row[] = [];
+  try {
+    const urls = servers.map((s) => s.url);
+    const { clients } = await openTask(urls, world);
+    const allowed = async (open: Client[], since: Promise<number>) => {
+      const each = await Promise.all(open.map((c) => untilAnswer(c, false, since)));
+      if (each.includes(undefined)) throw new Error(`access not restored within ${TRIAL_LIMIT_MS} ms: the next trial would measure nothing`);
+    };
+    await allowed(clients, Promise.resolve(performance.now()));
+    const sampled: { name: string; delays: number[]; refusals: number }[] = [];
+    const trial = async (open: Client[], exited: Promise<number>, into: { delays: number[]; refusals: number }) => {
+      const each = await Promise.all(open.map((c) => untilAnswer(c, true, exited)));
+      // A server that never refused counts at the trial limit (a lower bound) and is missing from `refused`.
+      into.delays.push(Math.max(...each.map((d) => d ?? TRIAL_LIMIT_MS)));
+      into.refusals += each.filter((d) => d !== undefined).length;
+    };
+    // Baseline: the kill switch (whose watcher design the live policy follows), one fresh task per trial.
+    const baseline = { name: 'baseline: task killed (clearance kill)', delays: [] as number[], refusals: 0 };
+    for (let t = 0; t < trials; t++) {
+      const task = await openTask(urls, world);
+      await allowed(task.clients, Promise.resolve(performance.now()));
+      await trial(task.clients, cli(world, ['kill', '--task', task.taskId, '--force', '--reason', 'revocation bench baseline']), baseline);
+      await Promise.all(task.clients.map((c) => c.close()));
+    }
+    sampled.push(baseline);
+    for (const kind of kinds(world.config)) {
+      const sample = { name: kind.name, delays: [] as number[], refusals: 0 };
+      for (let t = 0; t < trials; t++) {
+        await trial(clients, kind.change(world), sample);
+        await allowed(clients, kind.restore(world));
+      }
+      sampled.push(sample);
+    }
+    const base = percentile(sampled[0]!.delays, 99);
+    for (const { name, delays, refusals } of sampled) {
+      const p99 = percentile(delays, 99);
+      rows.push({
+        setup,
+        change: name,
+        trials: delays.length,
+        refused: `${refusals}/${delays.length * replicas}`,
+        'p50 ms': round(percentile(delays, 50), 0),
+        'p95 ms': round(percentile(delays, 95), 0),
+        'p99 ms': round(p99, 0),
+        'max ms': round(Math.max(...delays), 0),
+        'p99 / baseline': round(p99 / base, 2),
+        'goal p99 < 2000 ms': p99 < 2000 ? 'met' : 'not met',
+      });
+    }
+    await Promise.all(clients.map((c) => c.close()));
+  } finally {
+    servers.forEach((s) => s.child.kill('SIGTERM'));
+  }
+  return rows;
+}
+
+/**
+ * Revocation latency: how long after an access change's command exits a serving process under
+ * steady calls refuses an already open session, for one process on a local store and for two
+ * replicas over an S3-compatible store (s3rver on 127.0.0.1).
+ */
+export async function runRevocationBench(opts: { quick: boolean; trials?: number }): Promise<Row[]> {
+  const trials = opts.trials ?? (opts.quick ? 3 : 20);
+  const rows = await measure(await makeWorld({}), 1, trials, '1 process, local folder');
+  const s3 = await startLocalS3();
+  try {
+    const storeEnv = { ...s3.env, CLEARANCE_STORE_URI: `s3://${s3.bucket}/revocation`, CLEARANCE_READ_CONSISTENCY_SECONDS: '1' };
+    rows.push(...(await measure(await makeWorld(storeEnv), 2, trials, '2 replicas, S3-compatible')));
+  } finally {
+    await s3.close();
+  }
+  report('revocation', 'Revocation: access change committed by the CLI → refusal of an open session', rows, [
+    'Time from the command’s exit (after its commit) to the first refused answer of an already open session under steady fetch calls; with two replicas, the later of the two.',
+    'Each trial is undone (policy rollback to the base version, or re-ingest of the original document) and the restored answer awaited before the next.',
+    'Baseline: `clearance kill --task` on the same servers in the same run (kill-switch watcher, 200 ms poll). Replicas read the store with a 1 s consistency interval.',
+  ]);
+  return rows;
+}
