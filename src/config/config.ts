@@ -62,7 +62,10 @@ export const ConfigSchema = z
     issuer: z.string().min(1).default('clearance-local').describe('The issuer named in the task grants this server mints.'),
     httpHost: z.string().min(1).default('127.0.0.1').describe('Interface `serve --http` listens on.'),
     httpPort: z.number().int().min(0).max(65535).default(8765).describe('Port `serve --http` listens on (0: any free port).'),
-    allowedOrigins: z.array(z.string()).default([]).describe('Browser origins allowed to call the HTTP endpoint (none by default).'),
+    allowedOrigins: z
+      .array(z.string())
+      .default([])
+      .describe("Further browser origins allowed to call the HTTP endpoint; the server's own origin and the resource URL's always are."),
     externalIssuers: z
       .array(ExternalIssuerSchema)
       .default([])
