@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Query } from '@lancedb/lancedb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestCorpora } from '../../src/app/ingest.js';
@@ -64,6 +65,34 @@ describe('side channels found by attacking the server (issue: noninterference)',
     console.log(
       `fetch latency median: forbidden ${median(timings.forbidden).toFixed(2)} ms, missing ${median(timings.missing).toFixed(2)} ms (30 interleaved tries each)`,
     );
+  });
+
+  it('finding 2 at the LanceDB boundary: every query a fetch runs has the same predicate for a forbidden and a missing id', async () => {
+    // Below every wrapper of ours (TypedTable, the store), so a fetch that skipped its
+    // permission-filtered read when the id does not exist is seen whatever code path it takes.
+    const base = Object.getPrototypeOf(Query.prototype) as { where(this: unknown, predicate: string): unknown };
+    const realWhere = base.where;
+    const predicates: string[] = [];
+    base.where = function (this: unknown, predicate: string) {
+      // The chunk reads (governance reads are cached and vary call to call, for both kinds alike).
+      if (/\b(doc_id|chunk_id)\b/.test(predicate)) predicates.push(predicate.replace(/'(?:[^']|'')*'/g, '?'));
+      return realWhere.call(this, predicate);
+    };
+    const gina = await connectAgent(runtime, 'gina', 'claude-code');
+    const probe = async (id: string) => {
+      predicates.length = 0;
+      await gina.call('fetch', { id });
+      return [...predicates];
+    };
+    try {
+      const forbidden = await probe('security-reviews/inc-2041-forensics.md');
+      const missing = await probe('security-reviews/inc-9999-nothing.md');
+      expect(forbidden.length).toBeGreaterThan(0);
+      expect(forbidden).toEqual(missing);
+    } finally {
+      base.where = realWhere;
+      await gina.close();
+    }
   });
 
   it('finding 7: quoted phrase queries are answered in hybrid and full-text mode, and match the phrase', async () => {
