@@ -50,7 +50,7 @@ async function callOnce(client: Client, name: string, args: Record<string, unkno
     const result = await client.callTool({ name, arguments: { reason: 'load test', ...args } }, undefined, { timeout: 60_000 });
     return { outcome: result.isError ? 'refused' : 'answered', text: JSON.stringify(result) };
   } catch (err) {
-    // Method not allowed, kill switch, invalid input: the server's deliberate JSON-RPC refusals.
+    // Method not allowed, kill switch, quota: the server's deliberate JSON-RPC refusals (invalid input is an isError result).
     if (err instanceof McpError && (err.code === ErrorCode.InvalidParams || err.code === ErrorCode.InvalidRequest))
       return { outcome: 'refused', text: err.message };
     return { outcome: 'protocol-error', text: (err as Error).message };

@@ -77,7 +77,10 @@ export const ConfigSchema = z
       .describe(
         'Bearer token `/metrics` requires. Without `metricsPort`, metrics are served on the main port behind it; with it, the metrics port requires it too. Prefer env CLEARANCE_METRICS_TOKEN.',
       ),
-    allowedOrigins: z.array(z.string()).default([]).describe('Browser origins allowed to call the HTTP endpoint (none by default).'),
+    allowedOrigins: z
+      .array(z.string())
+      .default([])
+      .describe("Further browser origins allowed to call the HTTP endpoint; the server's own origin and the resource URL's always are."),
     externalIssuers: z
       .array(ExternalIssuerSchema)
       .default([])

@@ -85,10 +85,13 @@ export function createHttpApp(
   app.use(LOCAL_HOSTS.includes(config.httpHost) ? localhostHostValidation() : hostHeaderValidation([new URL(config.resource).hostname, ...LOCAL_HOSTS]));
   // Human-facing pages (the console) guard their own forms (SameSite cookies, CSRF tokens); the origin allowlist below is for agent sessions.
   for (const [mount, router] of Object.entries(pages)) app.use(mount, router);
+  const publicOrigins = new Set([new URL(config.resource).origin, new URL(publicBaseUrl).origin, ...config.allowedOrigins]);
   app.use((req: Request, res: Response, next: NextFunction) => {
-    // Browsers send Origin; only configured origins may drive an agent session from a page.
+    // Browsers send Origin; a page may drive an agent session only from this server's own origin
+    // (the Host header was validated just above, so a rebound name never gets here) or a configured one.
     const origin = req.headers.origin;
-    if (origin && !config.allowedOrigins.includes(origin)) return jsonRpcError(res, 403, -32600, `Origin ${origin} is not allowed`);
+    if (origin && !publicOrigins.has(origin) && origin !== `${req.protocol}://${req.headers.host}`)
+      return jsonRpcError(res, 403, -32600, `Origin ${origin} is not allowed; add it to allowedOrigins if pages there may call this server`);
     next();
   });
 

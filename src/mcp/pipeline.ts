@@ -1,9 +1,18 @@
-import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestContext } from '../gate/gate.js';
 import { travellingLabels } from '../labels/provenance.js';
 import type { CallRecord } from './audit-port.js';
 import { QuotaExceeded } from '../config/quotas.js';
-import { auditUnavailable, grantExpired, internalFailure, invalidArguments, quotaExceeded, stoppedByKillSwitch, unknownTool } from './errors.js';
+import {
+  auditUnavailable,
+  grantExpired,
+  internalFailure,
+  invalidArguments,
+  quotaExceeded,
+  stoppedByKillSwitch,
+  unknownTool,
+  type ProtocolError,
+} from './errors.js';
 import type { Session } from './session.js';
 import { TOOLS } from './tools/index.js';
 import type { ToolDefinition, ToolOutcome } from './tool.js';
@@ -11,16 +20,35 @@ import type { ToolDefinition, ToolOutcome } from './tool.js';
 type RecordFields = Omit<CallRecord, 'identity' | 'method' | 'reason' | 'latencyMs' | 'chunks' | 'withheld' | 'args'> &
   Partial<Pick<CallRecord, 'chunks' | 'withheld' | 'args'>>;
 
-/** A call refused at some step: its record is written, then the error goes to the agent. */
 /** The policy version changed while the call ran: nothing decided under the old one may leave. */
 class PolicyChanged extends Error {}
 const POLICY_RETRIES = 3;
 
+/** A call refused at some step: its record is written, then the error goes to the agent. */
 class Refusal {
   constructor(
-    readonly error: McpError,
+    readonly error: ProtocolError,
     readonly fields: RecordFields,
   ) {}
+}
+
+/** A call whose arguments fail the tool's input schema: recorded, then answered as an `isError` tool result (SEP-1303). */
+class InvalidInput {
+  constructor(
+    readonly text: string,
+    readonly fields: RecordFields,
+  ) {}
+}
+
+/**
+ * The text content: a summary for people, then the structured result serialised, as MCP
+ * recommends for clients that read only text.
+ */
+function textContent(summary: string, structured: Record<string, unknown>): CallToolResult['content'] {
+  return [
+    { type: 'text', text: summary },
+    { type: 'text', text: JSON.stringify(structured) },
+  ];
 }
 
 const stated = (rawArgs: unknown): string | null => {
@@ -63,6 +91,10 @@ export async function callTool(session: Session, name: string, rawArgs: unknown)
       }
     }
   } catch (err) {
+    if (err instanceof InvalidInput) {
+      await record(err.fields);
+      return { content: [{ type: 'text', text: err.text }], isError: true, _meta: { 'clearance/run_id': session.run.runId } };
+    }
     if (!(err instanceof Refusal)) throw err;
     await record(err.fields);
     throw err.error;
@@ -83,7 +115,7 @@ export async function callTool(session: Session, name: string, rawArgs: unknown)
   session.run.record(received);
   session.run.calls++;
   return {
-    content: [{ type: 'text', text: result.text }],
+    content: textContent(result.text, result.structured),
     structuredContent: result.structured,
     ...(result.isError ? { isError: true } : {}),
     _meta: { 'clearance/run_id': session.run.runId, 'clearance/labels': received.map((p) => travellingLabels(p.provenance)) },
@@ -115,7 +147,7 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
   }
   const parsed = tool.inputSchema.safeParse(rawArgs ?? {});
   if (!parsed.success)
-    throw new Refusal(invalidArguments(name, parsed.error), { decision: 'denied', denial: 'invalid_input', policyVersion: ctx.authority.policyVersion });
+    throw new InvalidInput(invalidArguments(name, parsed.error), { decision: 'denied', denial: 'invalid_input', policyVersion: ctx.authority.policyVersion });
   const args = tool.auditArgs(parsed.data);
   const failed = (err: unknown, withheld = 0) =>
     new Refusal(internalFailure(), {

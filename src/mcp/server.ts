@@ -1,7 +1,8 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Transport as McpTransport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { malformedToolCall, methodNotFound } from './errors.js';
 import { callTool } from './pipeline.js';
 import { ProtocolAudit } from './protocol-audit.js';
 import type { Session } from './session.js';
@@ -14,6 +15,15 @@ const INSTRUCTIONS =
   'Clearance answers from the documents your human task owner may read for this task, and nothing else. ' +
   'Give a short `reason` with every call. Results carry data-class labels: before writing anything derived from them ' +
   'somewhere others can read, call `check_release` (if your task allows it). Absent results may simply not exist.';
+
+/**
+ * What a tools/call must carry to reach the pipeline; `arguments` is the tool's to judge (a wrong
+ * shape is an invalid-arguments tool result, like any other argument the input schema refuses).
+ */
+const ToolCallParamsSchema = z.looseObject({
+  name: z.string('"name" must be a string: the tool to call'),
+  arguments: z.unknown().optional(),
+});
 
 function toolListing(name: string): Tool {
   const tool = TOOLS.find((t) => t.name === name)!;
@@ -42,10 +52,15 @@ export function buildServer(session: Session, protocol?: ProtocolAudit): Server 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: (await session.gate.enter(session.identity)).authority.methods.map(toolListing),
   }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+  // tools/call is parsed here, not by the SDK's handler: its strict parse answers a malformed call
+  // with -32603 and zod's JSON, and an argument of the wrong type never reaches the tool.
+  server.fallbackRequestHandler = async (request, extra) => {
+    if (request.method !== 'tools/call') throw methodNotFound(request.method);
+    const params = ToolCallParamsSchema.safeParse(request.params);
+    if (!params.success) throw malformedToolCall(params.error.issues[0]?.message ?? 'params must be an object');
     protocol?.coveredByPipeline(extra.requestId);
-    return callTool(session, request.params.name, request.params.arguments);
-  });
+    return callTool(session, params.data.name, params.data.arguments);
+  };
   return server;
 }
 

@@ -29,15 +29,39 @@ const token = (human: string, agent: string) =>
 
 const protocolRecords = async () => (await readAuditRecords(config.auditDir)).filter((r): r is Protocol => r.kind === 'protocol');
 
-/** The hostile requests of the finding, each with its own id so its record can be found. */
-const HOSTILE: { id: number; method: string; params?: unknown; shape?: Record<string, string> }[] = [
-  { id: 101, method: 'tools/call', params: { name: 'search', arguments: 'query=everything' }, shape: { name: 'string', arguments: 'string' } },
-  { id: 102, method: 'tools/call', params: { name: 'search', arguments: [] }, shape: { name: 'string', arguments: 'array' } },
-  { id: 103, method: 'tools/call', params: { arguments: { query: 'x' } }, shape: { arguments: 'object' } },
-  { id: 104, method: 'tools/call', params: { name: 42, arguments: {} }, shape: { name: 'number', arguments: 'object' } },
-  { id: 105, method: 'tools/list' },
-  { id: 106, method: 'resources/list', params: {} },
+/**
+ * The hostile requests of the finding, each with its own id so its record can be found. Arguments
+ * of the wrong shape reach the tool's input schema (an isError result and a call record, SEP-1303);
+ * the rest are refused at the protocol layer (a JSON-RPC error and a protocol record).
+ */
+const HOSTILE: { id: number; method: string; params?: unknown; shape?: Record<string, string>; answer: 'invalid_input' | number | 'result' }[] = [
+  { id: 101, method: 'tools/call', params: { name: 'search', arguments: 'query=everything' }, answer: 'invalid_input' },
+  { id: 102, method: 'tools/call', params: { name: 'search', arguments: [] }, answer: 'invalid_input' },
+  { id: 103, method: 'tools/call', params: { arguments: { query: 'x' } }, shape: { arguments: 'object' }, answer: -32602 },
+  { id: 104, method: 'tools/call', params: { name: 42, arguments: {} }, shape: { name: 'number', arguments: 'object' }, answer: -32602 },
+  { id: 105, method: 'tools/list', answer: 'result' },
+  { id: 106, method: 'resources/list', params: {}, answer: -32601 },
 ];
+
+type Answer = { id: number; result?: { isError?: boolean; content?: { text: string }[] }; error?: { code: number; message: string } };
+
+/** What the server answered matches what the request deserves: never -32603, never a doubled "MCP error" prefix. */
+function expectAnswer(h: (typeof HOSTILE)[number], message: Answer | null) {
+  const where = `${h.method} ${JSON.stringify(h.params)}`;
+  if (h.answer === 'invalid_input') {
+    expect(message?.result, where).toMatchObject({ isError: true });
+    expect(message!.result!.content![0]!.text, where).toMatch(/^Invalid arguments for tool search; fix these[^]*\n- \(arguments\): .*expected object/);
+  } else if (h.answer === 'result') {
+    expect(message?.result, where).toBeDefined();
+  } else {
+    expect(message?.error?.code, where).toBe(h.answer);
+    expect(message!.error!.message, where).not.toMatch(/MCP error/);
+    if (h.method === 'tools/call') expect(message!.error!.message, where).toMatch(/"name" must be a string.*Send params as/);
+  }
+}
+
+const invalidInputCalls = async (runId: string) =>
+  (await readAuditRecords(config.auditDir)).filter((r) => r.kind === 'call' && r.run_id === runId && r.denial === 'invalid_input').length;
 
 const INIT = {
   jsonrpc: '2.0',
@@ -72,7 +96,13 @@ describe('Finding 5 — Some requests leave no audit record', () => {
     const runId = (info.message!.result as { _meta: Record<string, string> })._meta['clearance/run_id']!;
 
     for (const h of HOSTILE) {
-      await rpc(session, { jsonrpc: '2.0', id: h.id, method: h.method, ...(h.params === undefined ? {} : { params: h.params }) });
+      const before = await invalidInputCalls(runId);
+      const answer = await rpc(session, { jsonrpc: '2.0', id: h.id, method: h.method, ...(h.params === undefined ? {} : { params: h.params }) });
+      expectAnswer(h, answer.message as Answer);
+      if (h.answer === 'invalid_input') {
+        expect(await invalidInputCalls(runId)).toBe(before + 1);
+        continue;
+      }
       const record = (await protocolRecords()).find((r) => r.request_id === String(h.id) && r.run_id === runId);
       expect(record, `${h.method} ${JSON.stringify(h.params)}`).toMatchObject({
         layer: 'jsonrpc',
@@ -109,9 +139,9 @@ describe('Finding 5 — Some requests leave no audit record', () => {
 
     const trace = runCli(config, ['trace', runId]);
     expect(trace.status).toBe(0);
-    // The SDK refuses malformed params before our handler (today as -32603 with its zod issues as the message).
-    expect(trace.stdout).toMatch(/\[jsonrpc\] tools\/call search → refused \(code -326\d\d\)/);
-    expect(trace.stdout).toMatch(/reason .*expected record, received string/);
+    // A call with no tool name is refused before the pipeline, with a clear -32602 (no longer the SDK's -32603 and zod JSON).
+    expect(trace.stdout).toMatch(/\[jsonrpc\] tools\/call → refused \(code -32602\)/);
+    expect(trace.stdout).toMatch(/reason Invalid tools\/call request: "name" must be a string/);
     expect(trace.stdout).toMatch(/\[jsonrpc\] tools\/list → answered/);
     expect(trace.stdout).toMatch(/\[jsonrpc\] resources\/list → refused \(code -32601\)/);
     expect(trace.stdout).toMatch(/\[http\] tools\/list → refused 403 {2}by gina via claude-code .*\(verified\)/);
@@ -129,15 +159,21 @@ describe('Finding 5 — Some requests leave no audit record', () => {
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     const send = async (message: unknown) => {
       child.stdin!.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`);
-      return JSON.parse((await lines.next()).value as string) as { id: number; result?: unknown; error?: unknown };
+      return JSON.parse((await lines.next()).value as string) as Answer;
     };
     await send(INIT);
     child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     const runId = (await protocolRecords()).find((r) => r.transport === 'stdio' && r.method === 'initialize')!.run_id;
     expect(runId).toMatch(/^run_/);
     for (const h of HOSTILE) {
+      const before = await invalidInputCalls(runId!);
       const answer = await send({ jsonrpc: '2.0', id: h.id, method: h.method, ...(h.params === undefined ? {} : { params: h.params }) });
       expect(answer.id).toBe(h.id);
+      expectAnswer(h, answer as Answer);
+      if (h.answer === 'invalid_input') {
+        expect(await invalidInputCalls(runId!)).toBe(before + 1);
+        continue;
+      }
       const record = (await protocolRecords()).find((r) => r.request_id === String(h.id) && r.run_id === runId);
       expect(record, `${h.method} ${JSON.stringify(h.params)}`).toMatchObject({ layer: 'jsonrpc', transport: 'stdio', method: h.method, sub: 'bob' });
     }

@@ -160,7 +160,15 @@ describe('Streamable HTTP with task grants (OAuth 2.1 resource server)', () => {
     expect(hijack.status).toBe(403);
     const unknown = await post({ authorization: `Bearer ${aliceToken}`, 'mcp-session-id': 'no-such-session' }, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
     expect(unknown.status).toBe(404);
-    expect((await post({ authorization: `Bearer ${aliceToken}`, origin: 'https://evil.example' })).status).toBe(403);
+    // Foreign origins are refused; the server's own origin and the resource URL's pass (same-origin pages).
+    const evil = await post({ authorization: `Bearer ${aliceToken}`, origin: 'https://evil.example' });
+    expect(evil.status).toBe(403);
+    expect(await evil.json()).toMatchObject({
+      error: { message: 'Origin https://evil.example is not allowed; add it to allowedOrigins if pages there may call this server' },
+    });
+    expect((await post({ authorization: `Bearer ${aliceToken}`, origin: new URL(server.url).origin })).status).toBe(200);
+    expect((await post({ authorization: `Bearer ${aliceToken}`, origin: new URL(config.resource).origin })).status).toBe(200);
+    expect((await post({ authorization: `Bearer ${aliceToken}`, origin: 'http://localhost:1' })).status).toBe(403);
     const big = await post(
       { authorization: `Bearer ${aliceToken}` },
       { jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(10 * 1024 * 1024) } },
@@ -172,10 +180,16 @@ describe('Streamable HTTP with task grants (OAuth 2.1 resource server)', () => {
     expect(await broken.json()).toMatchObject({ error: { code: -32700 } });
     // Still serving.
     const client = await connect(aliceToken);
-    await expect(client.callTool({ name: 'search', arguments: { query: 'q'.repeat(3000), reason: 'too long' } })).rejects.toThrow(/query is limited/);
-    await expect(client.callTool({ name: 'search', arguments: { query: 'x', k: 0, reason: 'bad k' } })).rejects.toThrow(/k must be at least 1/);
-    await expect(client.callTool({ name: 'fetch', arguments: { id: 42, reason: 'bad id' } })).rejects.toThrow(/id/);
-    await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/not available/);
+    const invalid = (text: RegExp) => ({ isError: true, content: [{ type: 'text', text: expect.stringMatching(text) }] });
+    expect(await client.callTool({ name: 'search', arguments: { query: 'q'.repeat(3000), reason: 'too long' } })).toMatchObject(invalid(/query is limited/));
+    expect(await client.callTool({ name: 'search', arguments: { query: 'x', k: 0, reason: 'bad k' } })).toMatchObject(invalid(/- k: k must be at least 1/));
+    expect(await client.callTool({ name: 'fetch', arguments: { id: 42, reason: 'bad id' } })).toMatchObject(invalid(/- id: /));
+    // One "MCP error" prefix (the client's); the server's message does not carry its own.
+    await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(
+      /^MCP error -32602: Tool "no_such_tool" is not available to this task; tools\/list names/,
+    );
+    // Tools only: no logging capability, since no log goes to clients.
+    expect(client.getServerCapabilities()).toEqual({ tools: {} });
     expect((await client.callTool({ name: 'session_info', arguments: { reason: 'still alive' } })).isError).toBeFalsy();
     await client.close();
   });

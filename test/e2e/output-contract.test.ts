@@ -135,6 +135,8 @@ async function call(conn: Conn, tool: string, shape: string, args: Record<string
       `${where}: structuredContent does not match the advertised outputSchema:\n${errors}\ndata: ${JSON.stringify(structured, null, 2).slice(0, 4000)}`,
     );
   expect(ok, `${where}: structuredContent violates outputSchema: ${errors}`).toBe(true);
+  // The spec's advice for text-only clients: the text content carries the serialised structured result (after a summary).
+  expect(result.content.at(-1), `${where}: last text block`).toEqual({ type: 'text', text: JSON.stringify(structured) });
   covered.add(`${conn.label.split(' ')[0]} ${tool} ${expectError ? 'error' : 'ok'} ${shape}`);
   if (!expectError && !samples.has(tool)) samples.set(tool, structuredClone(structured));
   return structured;

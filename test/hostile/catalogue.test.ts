@@ -45,18 +45,21 @@ describe('hostile input catalogue', () => {
     await expect(connectAgent(runtime, 'alice', 'claude-code', {}, { ...grant, agent: 'claude-c0de' })).rejects.toThrow(/no workflow/);
   });
 
-  it('deeply nested and oversized arguments are clear protocol errors; the session keeps serving', async () => {
+  it('deeply nested and oversized arguments are clear tool errors naming the field; the session keeps serving', async () => {
     const alice = await connectAgent(runtime, 'alice', 'claude-code');
     let nested: unknown = 'x';
     for (let i = 0; i < 5_000; i++) nested = { a: nested };
-    await expect(alice.call('search', { query: nested })).rejects.toThrow(/query/);
-    await expect(alice.call('search', { query: 'x'.repeat(10 * 1024 * 1024) })).rejects.toThrow(/query is limited to 2000 characters/);
-    await expect(alice.call('search', { query: 'ok', extra: 1 })).rejects.toThrow(/Unrecognized key|extra/);
+    const refused = async (name: string, args: Record<string, unknown>, message: RegExp) => {
+      const result = await alice.call(name, args);
+      expect(result, String(message)).toMatchObject({ isError: true, content: [{ type: 'text', text: expect.stringMatching(message) }] });
+      expect(result.content[0]!.text).toMatch(new RegExp(`^Invalid arguments for tool ${name}; fix these`));
+    };
+    await refused('search', { query: nested }, /- query: /);
+    await refused('search', { query: 'x'.repeat(10 * 1024 * 1024) }, /- query: query is limited to 2000 characters/);
+    await refused('search', { query: 'ok', extra: 1 }, /Unrecognized key.*extra/);
     await expect(alice.call('fetch', { id: "x' OR 1=1 --" })).resolves.toMatchObject({ isError: true });
-    await expect(alice.call('search', { query: 'ok', sources: ["eng-docs' OR '1'='1"] })).rejects.toThrow(/sources\.0/);
-    await expect(alice.call('request_access', { class: 'customer', source: 'account-notes', reason: 'both' })).rejects.toThrow(
-      /exactly one of `source` or `class`/,
-    );
+    await refused('search', { query: 'ok', sources: ["eng-docs' OR '1'='1"] }, /- sources\.0: /);
+    await refused('request_access', { class: 'customer', source: 'account-notes', reason: 'both' }, /exactly one of `source` or `class`/);
     await expect(alice.call('check_release', { destination_class: 'nonexistent' })).resolves.toMatchObject({ isError: true });
     expect(((await alice.call('search', { query: 'INC-2041', k: 1 })).structuredContent as { count: number }).count).toBe(1);
     await alice.close();
