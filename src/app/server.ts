@@ -4,7 +4,7 @@ import { openAuditLog } from '../audit/open.js';
 import { AuditShipper } from '../audit/shipper.js';
 import type { Config } from '../config/config.js';
 import { assertStoreModel } from '../embed/model-guard.js';
-import { Gate } from '../gate/gate.js';
+import { Gate, type GateDeps } from '../gate/gate.js';
 import { KillSwitchWatcher } from '../governance/watcher.js';
 import type { TaskGrant } from '../identity/grant.js';
 import { publishedVerificationKeys } from '../identity/key-registry.js';
@@ -58,6 +58,16 @@ function followPolicy(app: App, log: AuditLog, watchFolder: boolean): void {
   });
 }
 
+/** What the gate decides from in a serving process: the live policy, live approvals, the kill-switch watcher. */
+export function gateDeps(app: App, watcher: KillSwitchWatcher): GateDeps {
+  return {
+    policy: app.policy,
+    freshPolicy: () => app.livePolicy.fresh(),
+    liveApprovals: (identity) => app.governance.liveApprovals(identity.taskId, identity.human),
+    killedFor: (identity) => watcher.check(identity),
+  };
+}
+
 /** Everything that can fail is opened here, before any agent is served. */
 export async function openServer(config: Config, options: { replicaId?: string; watchPolicy?: boolean } = {}): Promise<ServerRuntime> {
   const app = await openApp(config);
@@ -70,11 +80,7 @@ export async function openServer(config: Config, options: { replicaId?: string; 
   // Grants minted on any admin machine verify here through the keys published in the shared store.
   const verifier = new GrantVerifier(await app.signingKey(), config, () => publishedVerificationKeys(app.store));
   followPolicy(app, auditLog, options.watchPolicy ?? false);
-  const gate = new Gate({
-    policy: app.policy,
-    liveApprovals: (identity) => app.governance.liveApprovals(identity.taskId, identity.human),
-    killedFor: (identity) => watcher.check(identity),
-  });
+  const gate = new Gate(gateDeps(app, watcher));
   const metrics = new ServerMetrics({
     killSwitches: () => watcher.state,
     policy: () => {

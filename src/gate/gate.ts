@@ -18,6 +18,8 @@ export interface RequestContext {
 export interface GateDeps {
   /** The policy version in force now (a new version is a new engine). */
   policy(): PolicyEngine;
+  /** The policy version for a call starting now, from state no older than the call (near enough). */
+  freshPolicy(): Promise<PolicyEngine>;
   liveApprovals(identity: RequestIdentity): Promise<Approval[]>;
   /** Checked when a call starts and again before its answer leaves, from state no older than the call (near enough). */
   killedFor(identity: RequestIdentity): Promise<KillVerdict | null>;
@@ -32,7 +34,7 @@ export class Gate {
   }
 
   async enter(identity: RequestIdentity, now = Date.now()): Promise<RequestContext> {
-    const policy = this.deps.policy();
+    const policy = await this.deps.freshPolicy();
     return contextFor(policy, identity, await this.deps.liveApprovals(identity), now);
   }
 

@@ -1,10 +1,10 @@
+import { readUntilFresh, STALE_AFTER_MS } from '../config/freshness.js';
 import type { RequestIdentity } from '../identity/identity.js';
+
 import type { Governance } from './governance.js';
 import type { SwitchRow } from './tables.js';
 
 export const POLL_MS = 200;
-/** A call is decided from a read that started at most this long before it; older state is refreshed first. */
-export const STALE_AFTER_MS = 1_000;
 
 export interface KillVerdict {
   id: string;
@@ -94,10 +94,10 @@ export class KillSwitchWatcher {
     const asked = Date.now();
     if (asked - this.lastRead <= STALE_AFTER_MS) return this.killedFor(identity, asked);
     const deadline = asked + this.failClosedAfterMs;
-    while (asked - this.lastRead > STALE_AFTER_MS && Date.now() < deadline) {
-      const wait = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
-      await Promise.race([this.refresh(asked - STALE_AFTER_MS), wait]);
-    }
+    await readUntilFresh(
+      { stale: () => asked - this.lastRead > STALE_AFTER_MS, read: () => this.refresh(asked - STALE_AFTER_MS), failed: () => this.lastError !== null },
+      deadline,
+    );
     return this.killedFor(identity, asked);
   }
 

@@ -1,7 +1,9 @@
+import { readUntilFresh, STALE_AFTER_MS } from '../config/freshness.js';
 import type { Store } from '../store/store.js';
 import { PolicyEngine } from './engine.js';
 import { parsePolicyTexts, policyVersion, readPolicyFolder } from './files.js';
 import { engineOf, PolicyVersions } from './versions.js';
+
 
 export class PolicyUnavailable extends Error {
   override name = 'PolicyUnavailable';
@@ -31,6 +33,8 @@ export interface LivePolicyOptions {
 export class LivePolicy {
   private seq: number | null = null;
   private lastRead = Date.now();
+  private lastError: string | null = null;
+  private inFlight: { started: number; done: Promise<void> } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private options: LivePolicyOptions = {};
   /** The folder content last refused, so one bad edit is reported once, not at every poll. */
@@ -51,11 +55,35 @@ export class LivePolicy {
     return policy;
   }
 
-  /** The engine in force; throws (fail closed) when the policy state has not been read for too long. */
+  /**
+   * The engine in force; throws (fail closed) when reads of the policy state have been failing, or one
+   * has hung, for longer than the bound. A process merely too busy to poll is not refused here:
+   * `fresh()` (the gate's entry) catches up first.
+   */
   current(): PolicyEngine {
     const bound = this.options.failClosedAfterMs;
     if (this.timer && bound !== undefined && Date.now() - this.lastRead > bound) {
-      throw new PolicyUnavailable(`the policy state could not be read for over ${bound} ms; refusing (fail closed)`);
+      const hung = this.inFlight !== null && Date.now() - this.inFlight.started > bound;
+      if (this.lastError !== null || hung) {
+        throw new PolicyUnavailable(`the policy state could not be read for over ${bound} ms${this.lastError ? ` (${this.lastError})` : ''}; refusing (fail closed)`);
+      }
+    }
+    return this.engine;
+  }
+
+  /**
+   * The engine for a call starting now, from policy state read at most STALE_AFTER_MS before it (the
+   * kill switch's bound): a stale state is re-read first, waiting up to the fail-closed bound.
+   */
+  async fresh(): Promise<PolicyEngine> {
+    const asked = Date.now();
+    const bound = this.options.failClosedAfterMs;
+    // Stale, or the last read failed: read again before deciding.
+    const unsure = () => asked - this.lastRead > STALE_AFTER_MS || this.lastError !== null;
+    if (!this.timer || bound === undefined || !unsure()) return this.current();
+    await readUntilFresh({ stale: unsure, read: () => this.refresh(asked - STALE_AFTER_MS), failed: () => this.lastError !== null }, asked + bound);
+    if (unsure()) {
+      throw new PolicyUnavailable(`the policy state could not be read for over ${bound} ms${this.lastError ? ` (${this.lastError})` : ''}; refusing (fail closed)`);
     }
     return this.engine;
   }
@@ -86,18 +114,30 @@ export class LivePolicy {
     this.timer = null;
   }
 
-  async refresh(): Promise<void> {
+  /** One read at a time; a caller that needs a read started after `notBefore` gets a new one. */
+  refresh(notBefore = 0): Promise<void> {
+    if (this.inFlight && this.inFlight.started >= notBefore) return this.inFlight.done;
     const started = Date.now();
-    let seq: number;
-    try {
-      seq = await this.versions.liveSeq();
-    } catch (err) {
-      this.options.events?.refused?.({ what: 'the published policy state', error: (err as Error).message });
-      return;
-    }
-    if (seq > 0 && seq !== this.seq) await this.followPublished(seq);
-    else if (seq === 0 && this.options.watchFolder) await this.followFolder();
-    this.lastRead = started;
+    const done = (async () => {
+      let seq: number;
+      try {
+        seq = await this.versions.liveSeq();
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        this.options.events?.refused?.({ what: 'the published policy state', error: this.lastError });
+        return;
+      }
+      if (seq > 0 && seq !== this.seq) await this.followPublished(seq);
+      else if (seq === 0 && this.options.watchFolder) await this.followFolder();
+      this.lastRead = Math.max(this.lastRead, started);
+      this.lastError = null;
+    })();
+    const current = { started, done };
+    this.inFlight = current;
+    void done.finally(() => {
+      if (this.inFlight === current) this.inFlight = null;
+    });
+    return done;
   }
 
   private async followPublished(seq: number): Promise<void> {

@@ -4,7 +4,7 @@ import { readAuditRecords } from '../../src/audit/reader.js';
 import { traceRun } from '../../src/audit/trace.js';
 import { whoRead } from '../../src/audit/who-read.js';
 import { buildCard, CARD_FIELDS } from '../../src/governance/card.js';
-import type { ServerRuntime } from '../../src/app/server.js';
+import { gateDeps, type ServerRuntime } from '../../src/app/server.js';
 import { Gate } from '../../src/gate/gate.js';
 import { connectAgent, sampleRuntime, tempWorld } from '../helpers/world.js';
 
@@ -86,9 +86,8 @@ describe('auditor views over the real record', () => {
     // the approval expire early (before the first check) or late.
     let clock = Date.now();
     const gate = new Gate({
-      policy: runtime.app.policy,
+      ...gateDeps(runtime.app, runtime.watcher),
       liveApprovals: (identity) => runtime.app.governance.liveApprovals(identity.taskId, identity.human, clock),
-      killedFor: (identity) => runtime.watcher.check(identity),
     });
     {
       const alice = await connectAgent({ ...runtime, gate }, 'alice', 'claude-code');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerRuntime } from '../../src/app/server.js';
+import { gateDeps, type ServerRuntime } from '../../src/app/server.js';
 import { Gate, type RequestContext } from '../../src/gate/gate.js';
 import type { RequestIdentity } from '../../src/identity/identity.js';
 import type { CorePorts } from '../../src/mcp/core-ports.js';
@@ -51,11 +51,7 @@ const CALLS: [string, Record<string, unknown>][] = [
 
 describe('one gate: every tool call is decided by exactly one request context', () => {
   it('each tools/call and tools/list builds one context, and every core read is asked with that context', async () => {
-    const gate = new SpyGate({
-      policy: runtime.app.policy,
-      liveApprovals: (identity) => runtime.app.governance.liveApprovals(identity.taskId, identity.human),
-      killedFor: (identity) => runtime.watcher.check(identity),
-    });
+    const gate = new SpyGate(gateDeps(runtime.app, runtime.watcher));
     const seen: RequestContext[] = [];
     const alice = await connectAgent({ ...runtime, gate, core: spyCore(runtime.core, seen) }, 'alice', 'claude-code');
     gate.built.length = 0; // the run start builds one too

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Governance } from '../../src/governance/governance.js';
 import type { SwitchRow } from '../../src/governance/tables.js';
-import { KillSwitchWatcher, STALE_AFTER_MS, switchMatches } from '../../src/governance/watcher.js';
+import { STALE_AFTER_MS } from '../../src/config/freshness.js';
+import { KillSwitchWatcher, switchMatches } from '../../src/governance/watcher.js';
 import type { RequestIdentity } from '../../src/identity/identity.js';
 
 const identity: RequestIdentity = {
