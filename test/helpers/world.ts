@@ -20,7 +20,9 @@ export function tempWorld(overrides: Partial<Config> = {}): Config {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-test-'));
   cpSync(path.join(REPO, 'corpora'), path.join(root, 'corpora'), { recursive: true });
   cpSync(path.join(REPO, 'policy'), path.join(root, 'policy'), { recursive: true });
-  return { ...loadConfig({ cwd: root, env: {} }), ...overrides };
+  // In-process servers log warnings only: a test's output is its results, not every call's log line
+  // (server processes a test starts keep the default, and test/e2e/operate.test.ts reads theirs).
+  return { ...loadConfig({ cwd: root, env: {} }), logLevel: 'warn', ...overrides };
 }
 
 /** The sample world ingested into a real LanceDB folder, served by the real runtime. */
