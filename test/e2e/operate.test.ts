@@ -93,7 +93,10 @@ describe('operating a server: health, readiness, metrics, logs', () => {
     const frank = await connect(server.url, token('frank', 'ops-agent'));
     for (let i = 0; i < 3; i++) await search(alice);
     await alice.callTool({ name: 'list_sources', arguments: { reason: 'operate e2e' } });
-    await expect(alice.callTool({ name: 'list_sources', arguments: {} })).rejects.toThrow(/Invalid arguments/);
+    // Invalid arguments are a tool result with isError (SEP-1303), counted as a denied call.
+    const invalid = await alice.callTool({ name: 'list_sources', arguments: {} });
+    expect(invalid.isError).toBe(true);
+    expect(JSON.stringify(invalid.content)).toMatch(/Invalid arguments/);
     await search(frank);
     const unauthorised = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(unauthorised.status).toBe(401);
