@@ -108,7 +108,7 @@ beforeAll(async () => {
   mcpUrl = http.url;
   base = new URL(http.url).origin;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
-}, 300_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -213,5 +213,5 @@ describe('the web console in headless Chromium', () => {
     expect(actions.find((a) => a.action === 'kill')).toMatchObject({ actor: 'frank', target: task.task_id });
     expect(actions.filter((a) => a.action === 'console.signin').map((a) => a.actor)).toEqual(['erin', 'frank']);
     await alice.close().catch(() => undefined);
-  }, 600_000);
+  });
 });

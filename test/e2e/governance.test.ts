@@ -89,7 +89,7 @@ describe('kill switch across processes and transports', () => {
       .map((l) => JSON.parse(l));
     expect(records.some((r) => r.decision === 'killed' && r.human === 'frank')).toBe(true);
     expect(runCli(config, ['audit', 'verify']).status).toBe(0);
-  }, 600_000);
+  });
 
   it('task revoke stops the task; approvals need an authenticated, allowed approver and are scoped to one task', async () => {
     const http = await startHttpServer(config, {}, ['--replica-id', 'r2']);
@@ -135,5 +135,5 @@ describe('kill switch across processes and transports', () => {
     const packet = runCli(config, ['packet', runId]).stdout;
     expect(packet).toMatch(/## Boundary pressure\n- .*request_access via request_access: class telemetry/);
     expect(packet).toMatch(/## Human approval\n- .*approval\.approve .* by frank \(approver-credential/);
-  }, 600_000);
+  });
 });

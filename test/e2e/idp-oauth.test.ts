@@ -48,7 +48,7 @@ beforeAll(async () => {
   );
   expect(runCli(config, ['ingest']).status).toBe(0);
   server = await startHttpServer(config, { CLEARANCE_CONFIG: configFile }, ['--port', String(port)]);
-}, 240_000);
+});
 afterAll(async () => {
   server?.child.kill('SIGTERM');
   await idp?.close();
@@ -98,7 +98,7 @@ describe('standard MCP clients sign in through the IdP', () => {
     const tasks = JSON.parse(runCli(config, ['task', 'list', '--json']).stdout) as { task_id: string; issued_by: string; human: string }[];
     expect(tasks.find((t) => t.task_id === info.task_id)).toMatchObject({ human: 'alice', issued_by: `idp:${idp.issuer}` });
     await client.close();
-  }, 120_000);
+  });
 
   it('a dynamically registered client gets the default workflow; an IdP group adds to the human policy groups', async () => {
     idp.signIn.accountId = 'gina';
@@ -115,5 +115,5 @@ describe('standard MCP clients sign in through the IdP', () => {
     const again = await signIn(new FollowingOAuthClient(REDIRECT));
     expect(new Set((await search(again)).map((r) => r.data_class))).toEqual(new Set(['public']));
     await again.close();
-  }, 120_000);
+  });
 });

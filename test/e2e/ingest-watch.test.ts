@@ -70,7 +70,7 @@ beforeAll(async () => {
   alice = await connect(token('alice', 'claude-code'));
   frank = await connect(token('frank', 'ops-agent'));
   await waitFor(() => sees(alice, 'marker-original-queue'), { what: 'the initial ingest' });
-}, 180_000);
+});
 
 afterAll(async () => {
   await alice?.close();

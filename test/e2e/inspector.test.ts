@@ -13,7 +13,7 @@ beforeAll(() => {
 
 describe('the official MCP inspector (CLI mode) against Clearance', () => {
   it('lists tools and calls search over stdio, and session_info over HTTP (scripts/inspector-check.sh)', () => {
-    const r = spawnSync('bash', [path.join(REPO, 'scripts/inspector-check.sh')], { env: cliEnv(config), encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync('bash', [path.join(REPO, 'scripts/inspector-check.sh')], { env: cliEnv(config), encoding: 'utf8', timeout: 900_000 });
     expect(r.stdout).toContain('inspector check passed');
     expect(r.stdout).toMatch(/search fetch list_sources request_access session_info check_release/);
     expect(r.stdout).toMatch(/alice via claude-code run run_/);

@@ -96,7 +96,7 @@ describe('live policy: an access change reaches every serving process (invariant
     for (const [name, client] of Object.entries(open))
       await waitFor(() => reads(client), { timeoutMs: 60_000, what: `${name} reads again after the rollback` });
     await Promise.all(Object.values(open).map((c) => c.close()));
-  }, 600_000);
+  });
 
   it('`policy test` passes on the sample world expectations and fails naming the line of a wrong one', () => {
     const sample = path.join(path.dirname(CLI), '../../../policy/expectations.yaml');

@@ -27,7 +27,7 @@ const userEnv = (): NodeJS.ProcessEnv => ({
   CLEARANCE_HTTP_PORT: '0',
 });
 const clearance = (args: string[], cwd = org, env = userEnv()) => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', timeout: 240_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', timeout: 900_000 });
   return { status: r.status, out: r.stdout, err: r.stderr };
 };
 

@@ -131,7 +131,7 @@ describe('two replicas over one S3-compatible store', () => {
     expect(chains.some((c) => c.replica.endsWith('-cli') && c.ok)).toBe(true);
     const whoRead = cli(['who-read', 'runbooks', '--json'], auditor);
     expect(JSON.parse(whoRead.stdout).length).toBeGreaterThanOrEqual(2);
-  }, 600_000);
+  });
 
   it('a second ingest while one runs is refused, naming the holder; the store stays consistent', async () => {
     // Revise every Markdown document so the first ingest runs long enough to be caught holding the lease.
@@ -164,5 +164,5 @@ describe('two replicas over one S3-compatible store', () => {
     expect(JSON.parse(again.stdout).docsEmbedded).toBe(0);
     const sources = JSON.parse(cli(['sources', '--json']).stdout) as { source: string; chunk_count: number }[];
     expect(sources.length).toBeGreaterThan(0);
-  }, 600_000);
+  });
 });

@@ -20,7 +20,7 @@ export function cliEnv(config: Config, extra: Record<string, string> = {}): Node
 }
 
 export function runCli(config: Config, args: string[], extra: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: cliEnv(config, extra), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: cliEnv(config, extra), encoding: 'utf8', timeout: 900_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
   for (let d = 0; d < DOCS; d++)
     writeFileSync(path.join(dir, `service-${d}.md`), `# Service ${d} canary rollout\n\n${[0, 1, 2].map((s) => section(d, s)).join('\n')}`);
   runtime = await sampleRuntime(config);
-}, 300_000);
+});
 afterAll(async () => runtime?.close());
 
 interface Citation {

@@ -21,7 +21,7 @@ beforeAll(async () => {
   await writeFormatCorpus(config.corporaDir);
   runtime = await openServer(config);
   report = await ingestCorpora(runtime.app);
-}, 240_000);
+});
 afterAll(async () => runtime?.close());
 
 async function search(human: string, query: string): Promise<Result[]> {
@@ -106,7 +106,7 @@ describe('sensitivity labels on a DOCX (#20 item 4)', () => {
     } finally {
       await labelled.close();
     }
-  }, 240_000);
+  });
 });
 
 describe('a store whose only folder held nothing usable (#20)', () => {
@@ -138,5 +138,5 @@ describe('a store whose only folder held nothing usable (#20)', () => {
     } finally {
       await empty.close();
     }
-  }, 240_000);
+  });
 });

@@ -50,7 +50,7 @@ beforeAll(async () => {
     `id: ${SOURCE}\ntitle: Handbook (git)\ndata_class: internal\nowner: group:engineering\nread_acl: [group:engineering]\nfreshness: { max_age_days: 3650 }\ninclude: ["**/*.md", "**/*.txt"]\nsource: { kind: git, url: ${JSON.stringify(repo)}, ref: main }\n`,
   );
   runtime = await openServer(config);
-}, 120_000);
+});
 afterAll(async () => {
   await runtime?.close();
   rmSync(repo, { recursive: true, force: true });
@@ -91,7 +91,7 @@ describe('a git repository as a source', () => {
     } finally {
       await agent.close();
     }
-  }, 240_000);
+  });
 
   it('an unreachable repository fails the source only, says why, and keeps its last good version', async () => {
     const manifest = path.join(runtime.app.config.corporaDir, SOURCE, 'corpus.yaml');
@@ -100,5 +100,5 @@ describe('a git repository as a source', () => {
     const report = await ingestCorpora(runtime.app, { sources: [SOURCE] });
     expect(report.sources[0]!.error).toMatch(/^git .*-gone \(ref main\): /);
     expect(await storedDocs()).toEqual(before);
-  }, 120_000);
+  });
 });

@@ -47,5 +47,5 @@ describe('ingest progress when stderr is not a terminal', () => {
     const again = spawnSync(process.execPath, [CLI, 'ingest', '--json'], { env: cliEnv(config), encoding: 'utf8', timeout: 900_000 });
     expect(IngestReportSchema.parse(JSON.parse(again.stdout)).docsEmbedded).toBe(0);
     expect(again.stderr.split('\n').filter((l) => l.startsWith('ingest '))).toEqual([]);
-  }, 1_000_000);
+  });
 });

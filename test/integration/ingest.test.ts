@@ -195,5 +195,5 @@ describe('labelled ingest', () => {
     const ids = final.map((r) => r.chunk_id);
     expect(new Set(ids).size).toBe(ids.length);
     expect((await ingest(config)).docsEmbedded).toBe(0);
-  }, 900_000);
+  });
 });

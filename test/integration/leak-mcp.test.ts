@@ -310,6 +310,6 @@ describe(`leaks through the MCP transports (${WORLDS} worlds × ${SESSIONS_PER_W
       );
       expect(sawBoth).toBeGreaterThan(WORLDS * SESSIONS_PER_WORLD * 0.15);
     },
-    Math.max(900_000, WORLDS * 15_000),
+    Math.max(1_800_000, WORLDS * 30_000),
   );
 });

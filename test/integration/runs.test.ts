@@ -30,7 +30,7 @@ beforeAll(async () => {
   runIds.bobTask = bob.grant.taskId;
   // bob's run stays open: the listing shows it without an end.
   records = await readAuditRecords(runtime.app.config.auditDir);
-}, 300_000);
+});
 afterAll(() => runtime?.close());
 
 describe('clearance runs', () => {
