@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultModelDir } from '../../src/config/config.js';
@@ -114,6 +114,7 @@ export async function runFormatsBench(opts: { quick: boolean }): Promise<Row[]> 
         'ingest / raw': round(ingestRate / raw),
         'parse ms/file': round(parseMs / files, 1),
       });
+      rmSync(root, { recursive: true, force: true });
     }
   } finally {
     await embedder.dispose();
