@@ -4,12 +4,8 @@ import path from 'node:path';
 import { defaultModelDir } from '../../src/config/config.js';
 import { PACKAGE_ROOT } from '../../src/config/package.js';
 import { Embedder, type ModelDtype } from '../../src/embed/embedder.js';
-import { chunkDocument } from '../../src/ingest/chunker.js';
-import { ingestAll } from '../../src/ingest/ingest.js';
-import { embeddingInput } from '../../src/ingest/writer.js';
-import { parseMarkdown } from '../../src/ingest/parse/markdown.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
-import { Store } from '../../src/store/store.js';
+import { chunkTexts, ingestInto, rawEmbedRate } from './ingest-run.js';
 import { report, round, rssMb, type Row } from './report.js';
 
 /** One source of realistic documents: the sample engineering docs, copied under new names. */
@@ -37,30 +33,13 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
     const root = syntheticCorpus(opts.quick ? 30 : 150);
     const embedder = await Embedder.load(defaultModelDir(PACKAGE_ROOT), dtype);
     // Raw embedding throughput on exactly the chunk texts ingest will embed.
-    const texts: string[] = [];
-    for (const dir of readdirSync(path.join(root, 'corpora'))) {
-      for (const name of readdirSync(path.join(root, 'corpora', dir)).filter((n) => n.endsWith('.md'))) {
-        const doc = parseMarkdown(readFileSync(path.join(root, 'corpora', dir, name), 'utf8'), `${dir}/${name}`, name);
-        for (const c of chunkDocument(doc, embedder)) texts.push(embeddingInput(doc.title, c.heading, c.text));
-      }
-    }
-    const rawRate = async (options: { batchSize?: number; byLength?: boolean }) => {
-      const t0 = performance.now();
-      await embedder.embed(texts, options);
-      return texts.length / ((performance.now() - t0) / 1000);
-    };
+    const { texts } = await chunkTexts(path.join(root, 'corpora'), embedder, policy);
+    const rawRate = (options: { batchSize?: number; byLength?: boolean }) => rawEmbedRate(embedder, texts, options);
     const unsortedRate = await rawRate({ byLength: false });
     const bucketedRate = await rawRate({});
     // Batch size by measurement, on the default (length-bucketed) path.
     for (const batchSize of [8, 16, 32, 64]) batchRows.push({ dtype, 'batch size': batchSize, 'chunks/s (raw embed)': round(await rawRate({ batchSize }), 1) });
-    const store = await Store.open({ storeUri: path.join(root, 'store'), storageOptions: {}, readConsistencySeconds: 0 });
-    const result = await ingestAll({
-      corporaDir: path.join(root, 'corpora'),
-      store,
-      embedder,
-      knownClasses: new Set(policy.classes.map((c) => c.id)),
-      directory: policy,
-    });
+    const result = await ingestInto(root, embedder, policy);
     const ingestRate = result.chunksWritten / result.seconds;
     rows.push({
       dtype,
@@ -75,7 +54,6 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<Row[]> {
       'goal ≥0.9': ingestRate / bucketedRate >= 0.9 ? 'met' : 'not met',
       'peak RSS MB': rssMb(),
     });
-    store.close();
     await embedder.dispose();
   }
   report('ingest', 'Ingest throughput vs raw embedding (same chunk texts, same run)', rows, [

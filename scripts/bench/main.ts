@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { runAuditBench } from './audit.js';
+import { runFormatsBench } from './formats.js';
 import { runIngestBench } from './ingest.js';
 import { runKillSwitchBench } from './killswitch.js';
 import { runMcpHttpBench } from './mcp-http.js';
@@ -15,6 +16,7 @@ process.env.LANCEDB_LOG ??= 'error';
 
 const BENCHES = {
   ingest: (o: Options) => runIngestBench(o),
+  formats: (o: Options) => runFormatsBench(o),
   retrieval: (o: Options) => runRetrievalBench(o),
   quality: (o: Options) => runQualityBench(o),
   'quality-mcp': (o: Options) =>
