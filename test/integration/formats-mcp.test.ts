@@ -124,7 +124,10 @@ describe('a store whose only folder held nothing usable (#20)', () => {
     const empty = await openServer(config);
     try {
       const result = await ingestCorpora(empty.app);
-      expect(result.sources[0]!.skipped.at(-1)).toEqual({ path: '.', reason: 'the folder produced no documents: 2 file(s) found, none gave a document' });
+      expect(result.sources[0]!.skipped.at(-1)).toEqual({
+        path: '.',
+        reason: 'the folder source produced no documents: 2 item(s) found, none gave a document',
+      });
       const agent = await connectAgent(empty, 'alice', 'claude-code');
       try {
         for (const mode of ['hybrid', 'vector', 'fts']) {
