@@ -6,7 +6,7 @@ import { readAuditRecords } from '../../src/audit/reader.js';
 import { AuditEventSchema, type AuditRecord, type ProtocolEvent } from '../../src/audit/record.js';
 import { formatEdge, formatTrace, traceRun } from '../../src/audit/trace.js';
 import type { Config } from '../../src/config/config.js';
-import { CLI, cliEnv, runCli, startHttpServer } from '../helpers/cli.js';
+import { CLI, cliEnv, runCli, startHttpServer, taskToken } from '../helpers/cli.js';
 import { tempWorld } from '../helpers/world.js';
 
 type Protocol = ProtocolEvent & AuditRecord;
@@ -24,8 +24,7 @@ afterAll(() => {
   for (const c of children) c.kill('SIGTERM');
 });
 
-const token = (human: string, agent: string) =>
-  runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'finding 5', '--token-only']).stdout.trim();
+const token = (human: string, agent: string) => taskToken(config, human, agent, 'finding 5');
 
 const protocolRecords = async () => (await readAuditRecords(config.auditDir)).filter((r): r is Protocol => r.kind === 'protocol');
 

@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
-import { CLI, cliEnv, runCli, startHttpServer } from '../helpers/cli.js';
+import { CLI, cliEnv, runCli, startHttpServer, taskToken, connectHttp } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
 
@@ -18,14 +17,8 @@ beforeAll(() => {
 });
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
-const token = (human: string, agent: string) =>
-  runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'governance e2e', '--token-only']).stdout.trim();
-
-async function httpClient(url: string, bearer: string): Promise<Client> {
-  const client = new Client({ name: 'gov-e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
-  return client;
-}
+const token = (human: string, agent: string) => taskToken(config, human, agent, 'governance e2e');
+const httpClient = (url: string, bearer: string) => connectHttp(url, bearer, 'gov-e2e');
 
 const search = (client: Client) => client.callTool({ name: 'search', arguments: { query: 'INC-2041 checkout latency', k: 3, reason: 'steady stream' } });
 

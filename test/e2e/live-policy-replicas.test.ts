@@ -3,12 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditRecords } from '../../src/audit/reader.js';
 import type { Config } from '../../src/config/config.js';
 import { startLocalS3, type LocalS3 } from '../../scripts/s3-local.js';
-import { runCli, startHttpServer } from '../helpers/cli.js';
+import { runCli, startHttpServer, connectHttp } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld } from '../helpers/world.js';
 
@@ -44,11 +43,7 @@ const INTERNAL_DOC = 'eng-docs/on-call-guide.md';
 const reads = async (client: Client) =>
   !(await client.callTool({ name: 'fetch', arguments: { id: INTERNAL_DOC, reason: 'replica live policy' } }, undefined, { timeout: 30_000 })).isError;
 
-async function connect(url: string, bearer: string): Promise<Client> {
-  const client = new Client({ name: 'live-replica', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
-  return client;
-}
+const connect = (url: string, bearer: string) => connectHttp(url, bearer, 'live-replica');
 
 describe('live policy over two replicas on an S3-compatible store', () => {
   it('`policy apply` removing a person from a group refuses the open session on each replica; each refusal names the new version; rollback restores both', async () => {

@@ -2,12 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditRecords } from '../../src/audit/reader.js';
 import type { Config } from '../../src/config/config.js';
-import { CLI, cliEnv, runCli, startHttpServer } from '../helpers/cli.js';
+import { CLI, cliEnv, runCli, startHttpServer, taskToken, connectHttp } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld } from '../helpers/world.js';
 
@@ -21,13 +20,11 @@ afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
 const INTERNAL_DOC = 'eng-docs/on-call-guide.md';
 const peoplePath = () => path.join(config.policyDir, 'people.csv');
-const token = (human: string, agent: string) =>
-  runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'live policy e2e', '--token-only']).stdout.trim();
+const token = (human: string, agent: string) => taskToken(config, human, agent, 'live policy e2e');
 const reads = async (client: Client) => !(await client.callTool({ name: 'fetch', arguments: { id: INTERNAL_DOC, reason: 'steady stream' } })).isError;
 
 async function clients(bearer: string, httpUrl: string): Promise<Record<'http' | 'stdio', Client>> {
-  const http = new Client({ name: 'live-http', version: '1' });
-  await http.connect(new StreamableHTTPClientTransport(new URL(httpUrl), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
+  const http = await connectHttp(httpUrl, bearer, 'live-http');
   const stdio = new Client({ name: 'live-stdio', version: '1' });
   await stdio.connect(
     new StdioClientTransport({

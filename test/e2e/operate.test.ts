@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
-import { runCli, startHttpServer } from '../helpers/cli.js';
+import { runCli, startHttpServer, taskToken, connectHttp } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld } from '../helpers/world.js';
 
@@ -20,14 +20,8 @@ beforeAll(() => {
 });
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
-const token = (human: string, agent: string) =>
-  runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'operate e2e', '--token-only']).stdout.trim();
-
-async function connect(url: string, bearer: string): Promise<Client> {
-  const client = new Client({ name: 'operate-e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
-  return client;
-}
+const token = (human: string, agent: string) => taskToken(config, human, agent, 'operate e2e');
+const connect = (url: string, bearer: string) => connectHttp(url, bearer, 'operate-e2e');
 
 const search = (client: Client) => client.callTool({ name: 'search', arguments: { query: `INC-2041 ${PROBE}`, k: 3, reason: 'operate e2e' } });
 

@@ -1,3 +1,5 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Config } from '../../src/config/config.js';
@@ -27,4 +29,16 @@ export function runCli(config: Config, args: string[], extra: Record<string, str
 /** Starts `clearance serve --http --port 0` on a test world and resolves with its base URL once it listens. */
 export function startHttpServer(config: Config, extra: Record<string, string> = {}, args: string[] = []): ReturnType<typeof startServeProcess> {
   return startServeProcess(cliEnv(config, extra) as Record<string, string>, args);
+}
+
+/** A task grant for `human` via `agent`, minted by `clearance task start` as an admin would. */
+export function taskToken(config: Config, human: string, agent: string, purpose: string): string {
+  return runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', purpose, '--token-only']).stdout.trim();
+}
+
+/** A real MCP SDK client over Streamable HTTP, sending `bearer` as its task grant. */
+export async function connectHttp(url: string, bearer: string, name: string): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
+  return client;
 }
