@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -13,7 +13,8 @@ import { loadOrCreateSigningKey } from '../src/identity/keys.js';
 import { ingestAll } from '../src/ingest/ingest.js';
 import { PolicyEngine } from '../src/policy/engine.js';
 import { Store } from '../src/store/store.js';
-import { percentile, report, round } from './bench/report.js';
+import { percentile, report, round, type Row } from './bench/report.js';
+import { rssMbOf, sessionAttack } from './load-session-attack.js';
 import { startServeProcess } from './serve-process.js';
 
 process.env.LANCEDB_LOG ??= 'error';
@@ -57,11 +58,6 @@ async function callOnce(client: Client, name: string, args: Record<string, unkno
   }
 }
 
-function rssMbOf(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? round(Number(match[1]) / 1024, 0) : NaN;
-}
-
 async function main(opts: { clients: number; seconds: number; soakMinutes: number; soakClients: number }) {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-load-'));
   for (const dir of ['corpora', 'policy']) cpSync(path.join(PACKAGE_ROOT, dir), path.join(root, dir), { recursive: true });
@@ -84,6 +80,7 @@ async function main(opts: { clients: number; seconds: number; soakMinutes: numbe
   const key = await loadOrCreateSigningKey(config.keysDir);
   const rows = [];
   const errorSamples = new Set<string>();
+  let attack: Row[] = [];
   try {
     const phases = [{ name: `load: ${opts.clients} clients × ${opts.seconds} s`, clients: opts.clients, seconds: opts.seconds }];
     if (opts.soakMinutes > 0)
@@ -151,6 +148,7 @@ async function main(opts: { clients: number; seconds: number; soakMinutes: numbe
         'RSS MB max': Math.max(...rss),
       });
     }
+    attack = await sessionAttack(server.url, pid, key, config);
   } finally {
     server.child.kill('SIGTERM');
   }
@@ -158,6 +156,9 @@ async function main(opts: { clients: number; seconds: number; soakMinutes: numbe
     'Each client is one task grant for a SCENARIO.md pair and cycles through permitted calls, searches for canary phrases it may not see, fetches of forbidden documents, list_sources and check_release.',
     "refused = a well-formed refusal (isError result or the server's JSON-RPC error); protocol errors = anything else (transport failure, timeout, unknown session).",
     ...[...errorSamples].map((e) => `error: ${e}`),
+  ]);
+  report('load-session-attack', 'Session attack: raw `initialize` requests that never close, against the same server', attack, [
+    `Sessions per grant are capped by quotas.sessionsPerGrant (default 8); the rest are refused with 429. Sessions idle for quotas.sessionIdleSeconds are closed.`,
   ]);
   const failed = rows.some((r) => r['protocol errors'] > 0 || r.leaks > 0);
   process.exit(failed ? 1 : 0);

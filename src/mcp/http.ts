@@ -103,6 +103,9 @@ export function createHttpApp(
   const challenge = { resourceMetadataUrl: new URL(metadataPath, publicBaseUrl).href, scopes: config.scopes };
   const auth = bearerAuth({ verifier, ...challenge });
 
+  /** Initializes in flight per grant (jti), so the session quota holds under concurrent initializes. */
+  const opening = new Map<string, number>();
+
   const close = async (id: string, reason: string) => {
     const live = sessions.get(id);
     if (!live) return;
@@ -125,7 +128,8 @@ export function createHttpApp(
       return live.transport.handleRequest(req, res, req.body);
     }
     if (!isInitializeRequest(req.body)) return jsonRpcError(res, 400, -32600, 'No Mcp-Session-Id: the first request of a session must be initialize');
-    const open = [...sessions.values()].filter((s) => s.jti === grant.jti).length;
+    // Sessions still initialising count too: otherwise concurrent initializes all pass the check.
+    const open = [...sessions.values()].filter((s) => s.jti === grant.jti).length + (opening.get(grant.jti) ?? 0);
     if (open >= config.quotas.sessionsPerGrant) {
       return jsonRpcError(
         res,
@@ -134,6 +138,17 @@ export function createHttpApp(
         `Quota exceeded: this task grant already has ${open} open sessions (the limit); close one (HTTP DELETE) or reuse it`,
       );
     }
+    opening.set(grant.jti, (opening.get(grant.jti) ?? 0) + 1);
+    try {
+      await openSession(req, res, grant);
+    } finally {
+      const left = (opening.get(grant.jti) ?? 1) - 1;
+      if (left > 0) opening.set(grant.jti, left);
+      else opening.delete(grant.jti);
+    }
+  });
+
+  const openSession = async (req: Request, res: Response, grant: TaskGrant) => {
     let session: Session;
     try {
       session = await startRun(deps, grant, 'http');
@@ -157,7 +172,7 @@ export function createHttpApp(
     };
     await serveRun(session, transport, { jti: grant.jti });
     await transport.handleRequest(req, res, req.body);
-  });
+  };
 
   const existing = async (req: Request, res: Response) => {
     const grant = (req.auth?.extra as { grant: TaskGrant }).grant;

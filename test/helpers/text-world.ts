@@ -99,7 +99,7 @@ export function textWorld(docs: TextDoc[]): Config {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-text-'));
   cpSync(path.join(REPO, 'policy'), path.join(root, 'policy'), { recursive: true });
   writeDocs(path.join(root, 'corpora'), docs);
-  return loadConfig({ cwd: root, env: {} });
+  return { ...loadConfig({ cwd: root, env: {} }), logLevel: 'warn' };
 }
 
 /** Replaces the corpora folder's contents with `docs` (a source with no documents keeps its manifest). */

@@ -62,6 +62,39 @@ describe('quotas: one task or grant cannot exhaust the server or the approvers (
     }
   });
 
+  it('finding 8: concurrent initialize calls on one grant cannot overrun the session limit', async () => {
+    const { config } = runtime.app;
+    const http = createHttpApp(config, runtime, runtime.verifier, 'http://127.0.0.1');
+    const server = await listen(http.app, '127.0.0.1', 0);
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}${mcpPath(config.resource)}`;
+    const { token } = await grantFor(config, 'alice', 'claude-code');
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'flood', version: '1' } },
+    };
+    try {
+      // All sent before any is answered: the check must count sessions still initialising.
+      const responses = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          fetch(url, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+            body: JSON.stringify(initialize),
+          }),
+        ),
+      );
+      await Promise.all(responses.map((r) => r.arrayBuffer()));
+      const opened = responses.filter((r) => r.ok && r.headers.has('mcp-session-id'));
+      expect(opened).toHaveLength(config.quotas.sessionsPerGrant);
+      expect(responses.filter((r) => r.status === 429)).toHaveLength(30 - config.quotas.sessionsPerGrant);
+    } finally {
+      await http.closeAll('test done');
+      server.close();
+    }
+  });
+
   it('finding 8: calls past the per-task rate are refused with a clear error and audited', async () => {
     const agent = await connectAgent({ ...runtime, rate: new CallRate(3) }, 'alice', 'claude-code');
     for (let i = 0; i < 3; i++) await agent.call('session_info', {});

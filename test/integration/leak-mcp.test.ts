@@ -130,6 +130,7 @@ describe(`leaks through the MCP transports (${WORLDS} worlds × ${SESSIONS_PER_W
               policyDir: path.join(root, 'policy'),
               corporaDir: path.join(root, 'corpora'),
               auditShipSeconds: 0,
+              logLevel: 'warn' as const,
             };
             writePolicy(world, config.policyDir);
             if (process.env.LEAK_MCP_DUMP) writeFileSync(path.join(process.env.LEAK_MCP_DUMP, `${nonce}.json`), JSON.stringify({ world, root }, null, 1));
