@@ -125,6 +125,7 @@ export async function runRetrievalBench(opts: { quick: boolean; rows?: number })
             acl_source: ['*'],
             acl_doc: ['*'],
             doc_updated_at: now,
+            doc_author: '',
             ingested_at: now,
             vector: Array.from(v),
           };

@@ -23,6 +23,8 @@ export interface DiscoveredFile {
   /** The file's bytes, for binary formats (PDF, Office, mail). */
   bytes?: Buffer;
   mtime: string;
+  /** Who last changed it, where the source records that (a git commit's author). */
+  author?: string;
   /** The version its source gives it (a git blob id, an S3 ETag); none for a folder's file. */
   version?: string;
 }

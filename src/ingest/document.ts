@@ -8,6 +8,8 @@ export const ParsedDocSchema = z.object({
   title: z.string(),
   text: z.string(),
   updatedAt: z.string().nullable(),
+  /** Who last changed it, where the source says (a git commit's author, a mail's sender). */
+  author: z.string().optional(),
   /** Narrowing asked for by the document itself (front matter or a JSONL field). */
   readAcl: z.array(PrincipalSchema).optional(),
   dataClass: z.string().optional(),

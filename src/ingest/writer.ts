@@ -29,6 +29,7 @@ function rowsFor(plan: PlannedDoc, source: string, chunks: ReturnType<typeof chu
     acl_source: plan.labels.aclSource,
     acl_doc: plan.labels.aclDoc,
     doc_updated_at: plan.updatedAt,
+    doc_author: plan.doc.author ?? '',
     ingested_at: now,
     vector: Array.from(vectors[i]!),
   }));

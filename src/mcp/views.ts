@@ -66,6 +66,8 @@ export const DocumentViewSchema = z.object({
   owner: z.string(),
   doc_version: z.string(),
   updated_at: z.string(),
+  /** Who last changed it, where its source records that (a git commit's author, a mail's sender). */
+  author: z.string().nullable(),
   stale: z.boolean(),
   text: z.string(),
   chunks: z.array(z.object({ result_id: z.string(), ordinal: z.number().int(), span: SpanSchema, chunk_hash: z.string() })),
@@ -81,6 +83,7 @@ export function toDocumentView(doc: FetchedDocument): DocumentView {
     owner: doc.owner,
     doc_version: doc.docVersion,
     updated_at: doc.updatedAt,
+    author: doc.author,
     stale: doc.stale,
     text: doc.text,
     chunks: doc.passages.map((p) => ({ result_id: p.result_id, ordinal: p.provenance.ordinal, span: p.provenance.span, chunk_hash: p.provenance.chunk_hash })),

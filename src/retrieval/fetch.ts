@@ -14,13 +14,18 @@ export interface FetchedDocument {
   owner: string;
   docVersion: string;
   updatedAt: string;
+  author: string | null;
   stale: boolean;
   text: string;
   /** Every chunk of the document, in order, each with its provenance. */
   passages: Passage[];
 }
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9_./:#@-]{0,299}$/;
+/**
+ * Any id a document can have (paths with spaces, brackets, an attachment's `#attachment=1&page=2`);
+ * never control or format characters, which no stored id contains. The predicate module escapes the rest.
+ */
+const ID = /^[^\p{Cc}\p{Cf}]{1,300}$/u;
 
 /** Rebuilds a document's text from its chunks at their original offsets (gaps were whitespace; overlaps agree). */
 function joinChunks(chunks: { span_start: number; text: string }[]): string {
@@ -70,6 +75,7 @@ export async function fetchDocument(
       owner: first.owner,
       docVersion: first.doc_version,
       updatedAt: first.doc_updated_at,
+      author: first.doc_author || null,
       stale: fresh.stale,
       text: joinChunks(chunks),
       passages: chunks.map((chunk) => toPassage(chunk, null, fresh, rule)),

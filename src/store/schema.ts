@@ -22,6 +22,8 @@ export const ChunkRowSchema = z.object({
   acl_source: z.array(z.string()).min(1),
   acl_doc: z.array(z.string()).min(1),
   doc_updated_at: z.string(),
+  /** Who last changed the document, as its source records it (a git commit's author, a mail's sender); '' when it does not say. */
+  doc_author: z.string(),
   ingested_at: z.string(),
   vector: z.array(z.number()).length(EMBEDDING_DIMS),
 });
@@ -55,6 +57,7 @@ export const chunkArrowSchema = new Schema([
   list('acl_source'),
   list('acl_doc'),
   utf8('doc_updated_at'),
+  utf8('doc_author'),
   utf8('ingested_at'),
   new Field('vector', new FixedSizeList(EMBEDDING_DIMS, new Field('item', new Float32(), true)), false),
 ]);

@@ -1,6 +1,6 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Index } from '@lancedb/lancedb';
-import type { Schema } from 'apache-arrow';
+import { DataType, type Schema } from 'apache-arrow';
 import type { z } from 'zod';
 import type { Config } from '../config/config.js';
 import { ChunkRowSchema, chunkArrowSchema, metaArrowSchema, MetaRowSchema, sourceArrowSchema, SourceRowSchema, TABLES } from './schema.js';
@@ -15,6 +15,28 @@ export const VECTOR_INDEX_MIN_ROWS = 5_000;
 
 export class StoreError extends Error {
   override name = 'StoreError';
+}
+
+/**
+ * A table written by an older Clearance lacks columns added since (e.g. `doc_author`): text columns
+ * are added as '' (what a source that says nothing gives), so old stores keep answering without a
+ * re-ingest. Any other missing column is an error that says how to rebuild.
+ */
+async function addMissingColumns(name: string, table: lancedb.Table, arrow: Schema): Promise<void> {
+  const present = new Set((await table.schema()).fields.map((f) => f.name));
+  const missing = arrow.fields.filter((f) => !present.has(f.name));
+  if (missing.length === 0) return;
+  const notText = missing.filter((f) => !DataType.isUtf8(f.type));
+  if (notText.length > 0)
+    throw new StoreError(
+      `table "${name}" lacks column(s) ${notText.map((f) => f.name).join(', ')} that this version cannot fill in. Ingest into a new store (a new CLEARANCE_HOME or storeUri).`,
+    );
+  try {
+    await table.addColumns(missing.map((f) => ({ name: f.name, valueSql: "''" })));
+  } catch (err) {
+    // Another process added them first.
+    if (!/already exists|duplicate/i.test((err as Error).message)) throw err;
+  }
 }
 
 /**
@@ -87,9 +109,11 @@ export class Store {
     return this.cached(TABLES.sources, sourceArrowSchema, SourceRowSchema);
   }
 
-  /** A table with its row schema, created empty if it does not exist yet. */
+  /** A table with its row schema, created empty if it does not exist yet (and brought up to `arrow` if older). */
   async typed<S extends z.ZodObject>(name: string, arrow: Schema, rows: S): Promise<TypedTable<S>> {
-    return new TypedTable(name, await this.openOrCreate(name, arrow), rows);
+    const table = await this.openOrCreate(name, arrow);
+    await addMissingColumns(name, table, arrow);
+    return new TypedTable(name, table, rows);
   }
 
   /** An existing table with its row schema, or null. */

@@ -65,6 +65,18 @@ describe('real files of every format through MCP search', () => {
     expect(alice.some((r) => r.citation.doc_id.startsWith(docId) || r.text.includes(phrase))).toBe(false);
   });
 
+  it("a message and its attachments are attributed to the message's sender", async () => {
+    const agent = await connectAgent(runtime, 'carol', 'claude-code');
+    try {
+      for (const id of [EXPECT.eml.docId, EXPECT.attachment.docId]) {
+        const answer = (await agent.call('fetch', { id })).structuredContent as { document: { author: string | null } | null };
+        expect(answer.document?.author, id).toBe('"Frank" <frank@northwind.example>');
+      }
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('a CSV row whose ACL cell names a group is refused to readers of the file outside it', async () => {
     const alice = await search('alice', EXPECT.csv.phrase);
     expect(alice.some((r) => r.text.includes(EXPECT.csv.phrase))).toBe(false);

@@ -76,6 +76,7 @@ async function materialise(world: World) {
       acl_source: world.sources[c.source]!.acl,
       acl_doc: c.acl,
       doc_updated_at: now,
+      doc_author: '',
       ingested_at: now,
       vector: c.vector,
     })),

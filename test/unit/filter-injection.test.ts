@@ -52,6 +52,7 @@ describe('the permission filter cannot be injected', () => {
       acl_source: acl,
       acl_doc: acl,
       doc_updated_at: now,
+      doc_author: '',
       ingested_at: now,
       vector: Array(384).fill(0.01),
     });

@@ -78,6 +78,7 @@ describe('IdP subjects are opaque strings, safely handled', () => {
         acl_source: [i === 0 ? '*' : `user:${id}`],
         acl_doc: [i === 0 ? '*' : `user:${id}`],
         doc_updated_at: now,
+        doc_author: '',
         ingested_at: now,
         vector: Array(384).fill(0.01),
       })),

@@ -88,7 +88,7 @@ export async function parseSource(dir: string, manifest: CorpusManifest, context
       skips.push(...parsed.skips);
       for (const doc of parsed.docs) {
         if (doc.text.trim() === '') skips.push({ path: doc.path, reason: 'no text after parsing' });
-        else docs.push({ ...doc, updatedAt: doc.updatedAt ?? file.mtime, sourceVersion: file.version });
+        else docs.push({ ...doc, updatedAt: doc.updatedAt ?? file.mtime, author: doc.author ?? file.author, sourceVersion: file.version });
       }
     } catch (err) {
       skips.push({ path: file.relPath, reason: (err as Error).message });

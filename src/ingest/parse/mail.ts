@@ -37,6 +37,7 @@ async function messageDocs(input: BinaryInput, part: string | null, where: strin
     title: subject,
     text: messageText(mail),
     updatedAt,
+    author: mail.from?.text || undefined,
     headings: [{ offset: 0, level: 1, text: `${where}: ${subject}` }],
   };
   const out: ParsedFile = { docs: [message], skips: [] };
@@ -51,7 +52,7 @@ async function messageDocs(input: BinaryInput, part: string | null, where: strin
     };
     try {
       const parsed = await parseAttachment(child, name);
-      out.docs.push(...parsed.docs.map((d) => ({ ...d, updatedAt: d.updatedAt ?? updatedAt })));
+      out.docs.push(...parsed.docs.map((d) => ({ ...d, updatedAt: d.updatedAt ?? updatedAt, author: d.author ?? message.author })));
       out.skips.push(...parsed.skips);
     } catch (err) {
       out.skips.push({ path: child.path, reason: `attachment "${name}": ${(err as Error).message}` });

@@ -29,13 +29,14 @@ const withoutCredentials = (text: string) => text.replace(/\/\/[^@/\s]+@/g, '//*
 /** A local path (relative to the corpus folder) or a URL git fetches itself (scheme:// or scp-like user@host:path). */
 const remoteOf = (dir: string, url: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\s]+@[^/:\s]+:/.test(url) ? url : path.resolve(dir, url));
 
-/** When each path last changed in the history of `commit` (committer date), newest first wins. */
-async function lastChanged(cache: string, commit: string): Promise<Map<string, string>> {
-  const log = (await git(['log', '-z', '--name-only', '--no-renames', '--format=%x01%cI', commit], { cwd: cache })).toString('utf8');
-  const changed = new Map<string, string>();
+/** When and by whom each path last changed in the history of `commit` (committer date, author name); newest first wins. */
+async function lastChanged(cache: string, commit: string): Promise<Map<string, { date: string; author: string }>> {
+  const log = (await git(['log', '-z', '--name-only', '--no-renames', '--format=%x01%cI%x02%an', commit], { cwd: cache })).toString('utf8');
+  const changed = new Map<string, { date: string; author: string }>();
   for (const entry of log.split('\x01').slice(1)) {
-    const [date, ...names] = entry.split('\0');
-    for (const name of names.map((n) => n.replace(/^\n/, '')).filter(Boolean)) if (!changed.has(name)) changed.set(name, date!);
+    const [header, ...names] = entry.split('\0');
+    const [date, author] = header!.split('\x02') as [string, string];
+    for (const name of names.map((n) => n.replace(/^\n/, '')).filter(Boolean)) if (!changed.has(name)) changed.set(name, { date, author: inertLine(author) });
   }
   return changed;
 }
@@ -74,9 +75,10 @@ export async function pullGit(dir: string, spec: GitSource, manifest: CorpusMani
       pulled.skips.push({ path: rel, reason: type === 'commit' ? 'a submodule (not followed)' : 'a symlink (not followed)' });
     else if (Number(size) > sizeLimit(rel)) pulled.skips.push({ path: rel, reason: `larger than ${sizeLimit(rel) / 1024 / 1024} MB` });
     else {
-      const file = fileFromBytes(rel, await git(['cat-file', 'blob', blob], { cwd: cache }), changed.get(rel) ?? new Date(0).toISOString());
+      const history = changed.get(rel);
+      const file = fileFromBytes(rel, await git(['cat-file', 'blob', blob], { cwd: cache }), history?.date ?? new Date(0).toISOString());
       if ('reason' in file) pulled.skips.push({ path: rel, reason: file.reason });
-      else pulled.files.push({ ...file, version: blob });
+      else pulled.files.push({ ...file, version: blob, author: history?.author });
     }
   }
   return pulled;
