@@ -74,15 +74,22 @@ const FORMATS: Record<string, { ext: string; manifest?: string; make: Maker }> =
   },
 };
 
-/** `<root>/corpora/<format>/` with a manifest and `files` files of the format. */
-async function writeFormatSource(format: string, files: number): Promise<string> {
+export const FORMAT_NAMES = Object.keys(FORMATS);
+
+/** `<corporaDir>/<format>/` with a manifest and `files` files of the format, numbered from `first`. */
+export async function writeFormatFiles(corporaDir: string, format: string, files: number, first = 0): Promise<void> {
   const { ext, manifest, make } = FORMATS[format]!;
-  const root = mkdtempSync(path.join(tmpdir(), `clearance-bench-${format}-`));
-  const dir = path.join(root, 'corpora', format);
+  const dir = path.join(corporaDir, format);
   mkdirSync(dir, { recursive: true });
   const head = `id: ${format}\ntitle: ${format} bench\ndata_class: internal\nowner: group:engineering\nread_acl: [group:engineering]\n`;
   writeFileSync(path.join(dir, 'corpus.yaml'), `${head}freshness: { max_age_days: 3650 }\ninclude: ["**/*.${ext}"]\n${manifest ?? ''}`);
-  for (let i = 0; i < files; i++) writeFileSync(path.join(dir, `note-${i}.${ext}`), await make(i, (k) => paragraph(i * 3 + k)));
+  for (let i = first; i < first + files; i++) writeFileSync(path.join(dir, `note-${i}.${ext}`), await make(i, (k) => paragraph(i * 3 + k)));
+}
+
+/** A fresh root whose `corpora/<format>/` holds `files` files of the format. */
+async function writeFormatSource(format: string, files: number): Promise<string> {
+  const root = mkdtempSync(path.join(tmpdir(), `clearance-bench-${format}-`));
+  await writeFormatFiles(path.join(root, 'corpora'), format, files);
   return root;
 }
 

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { runAuditBench } from './audit.js';
 import { runFormatsBench } from './formats.js';
 import { runIngestBench } from './ingest.js';
+import { runIngestScaleBench } from './ingest-scale.js';
 import { runKillSwitchBench } from './killswitch.js';
 import { runMcpHttpBench } from './mcp-http.js';
 import { runQualityMcpBench } from './quality-mcp.js';
@@ -17,6 +18,7 @@ process.env.LANCEDB_LOG ??= 'error';
 const BENCHES = {
   ingest: (o: Options) => runIngestBench(o),
   formats: (o: Options) => runFormatsBench(o),
+  'ingest-scale': (o: Options) => runIngestScaleBench(o),
   retrieval: (o: Options) => runRetrievalBench(o),
   quality: (o: Options) => runQualityBench(o),
   'quality-mcp': (o: Options) =>
