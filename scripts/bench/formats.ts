@@ -93,8 +93,8 @@ async function writeFormatSource(format: string, files: number): Promise<string>
   return root;
 }
 
-export async function runFormatsBench(opts: { quick: boolean }): Promise<Row[]> {
-  const files = opts.quick ? 10 : 100;
+export async function runFormatsBench(opts: { quick: boolean; files?: number }): Promise<Row[]> {
+  const files = opts.files ?? (opts.quick ? 10 : 100);
   const policy = await PolicyEngine.load(path.join(PACKAGE_ROOT, 'policy'));
   const embedder = await Embedder.load(defaultModelDir(PACKAGE_ROOT));
   await embedder.embed([paragraph(0)]); // warm-up, so the first format does not pay the session start

@@ -55,8 +55,8 @@ function ingest(env: Record<string, string>, killAfterDone?: number): Promise<Ru
 
 const sum = (run: Run, key: 'docs' | 'chunks') => [...run.embedded.values()].reduce((n, e) => n + e[key], 0);
 
-export async function runIngestScaleBench(opts: { quick: boolean }): Promise<Row[]> {
-  const targetDocs = opts.quick ? 1_000 : 10_000;
+export async function runIngestScaleBench(opts: { quick: boolean; documents?: number }): Promise<Row[]> {
+  const targetDocs = opts.documents ?? (opts.quick ? 1_000 : 10_000);
   const filesPerFormat = Math.ceil(targetDocs / DOCS_PER_FILE_SET);
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-scale-'));
   cpSync(path.join(PACKAGE_ROOT, 'policy'), path.join(root, 'policy'), { recursive: true });

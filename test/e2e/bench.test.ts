@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAuditBench } from '../../scripts/bench/audit.js';
+import { runFormatsBench } from '../../scripts/bench/formats.js';
+import { runIngestScaleBench } from '../../scripts/bench/ingest-scale.js';
 import { runIngestBench } from '../../scripts/bench/ingest.js';
 import { runKillSwitchBench } from '../../scripts/bench/killswitch.js';
 import { runMcpHttpBench } from '../../scripts/bench/mcp-http.js';
@@ -103,6 +105,22 @@ describe('benchmarks (reduced sizes)', () => {
       const http = await runMcpHttpBench({ quick: true, seconds: 1 });
       expect(http.map((r) => r.clients)).toEqual([1, 8, 32]);
       for (const r of http) expect(r.errors).toBe(0);
+    },
+    BENCH_TIMEOUT_MS,
+  );
+
+  it(
+    'formats and ingest at scale: a row per format; a SIGKILLed ingest resumes and a third run embeds nothing',
+    async () => {
+      const formats = await runFormatsBench({ quick: true, files: 2 });
+      expect(formats.map((r) => r.format)).toEqual(['markdown', 'pdf', 'docx', 'pptx', 'xlsx', 'csv', 'eml', 'mbox']);
+      // 3 files per format (51 documents): the bench itself throws unless the store ends with each exactly once.
+      const scale = await runIngestScaleBench({ quick: true, documents: 51 });
+      expect(scale.map((r) => r.exit)).toEqual(['SIGKILL', 0, 0]);
+      expect(scale[2]!['documents embedded']).toBe(0);
+      // Resumed, not restarted: the re-run embeds only what the killed run had not committed.
+      expect(Number(scale[1]!['documents embedded'])).toBeLessThan(51);
+      expect(Number(scale[0]!['documents embedded']) + Number(scale[1]!['documents embedded'])).toBeGreaterThanOrEqual(51);
     },
     BENCH_TIMEOUT_MS,
   );
