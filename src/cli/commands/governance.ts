@@ -68,6 +68,7 @@ function registerApprovals(program: Command): void {
   const approvals = program.command('approvals').description('access requests from agents, and the humans who decide them');
   approvals
     .command('list')
+    .description('access requests, oldest first, with the task purpose, requester and reason')
     .option('--status <status>', 'pending, approved or denied')
     .option('--json', 'JSON output')
     .action(async (opts: { status?: 'pending' | 'approved' | 'denied'; json?: boolean }, command: Command) => {
