@@ -11,7 +11,7 @@ import { configFrom } from '../context.js';
 import { printJson } from '../json.js';
 import { printTable } from '../output.js';
 
-/** A published version as `--json` prints it: the file texts stay in the store (`policy diff` shows them). */
+/** A published version as `--json` prints it: the file texts stay in the store (`policy diff` compares them). */
 function printPublished({ texts: _texts, ...row }: PolicyVersionRow, warnings: readonly string[]): void {
   printJson({ ...row, warnings });
 }
@@ -56,7 +56,7 @@ export function registerPolicyVersions(policyCmd: Command): void {
   policyCmd
     .command('diff <a> <b>')
     .description('what changed between two published versions (v3, 3 or a hash prefix)')
-    .option('--json', 'print both versions and the unified diff as JSON')
+    .option('--json', 'print the two version numbers and the unified diff as JSON')
     .action(async (a: string, b: string, opts: { json?: boolean }, command: Command) => {
       const diff = await withApp(configFrom(command), async (app) => {
         const versions = await PolicyVersions.open(app.store);
