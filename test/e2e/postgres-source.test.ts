@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { IngestReportSchema } from '../../src/ingest/ingest.js';
+import { parseCliJson } from '../helpers/cli-json.js';
 import { CLI, cliEnv, runCli } from '../helpers/cli.js';
 import { startLocalPostgres, type LocalPostgres } from '../helpers/postgres.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
@@ -32,7 +33,7 @@ const visibleTo = (human: string) => TICKETS.filter((t) => t.acl?.some((p) => ME
 
 const ingest = (url: string) => {
   const r = runCli(config, ['ingest', '--json', '--source', SOURCE], { TICKETS_DB_URL: url });
-  return { ...r, report: r.stdout.trim() ? IngestReportSchema.parse(JSON.parse(r.stdout)) : null };
+  return { ...r, report: r.stdout.trim() ? parseCliJson(IngestReportSchema, r.stdout) : null };
 };
 
 async function asHuman(human: string): Promise<Client> {

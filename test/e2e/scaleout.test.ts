@@ -161,7 +161,7 @@ describe('two replicas over one S3-compatible store', () => {
     // Waiting instead of failing works once the holder is done, and nothing was duplicated.
     const again = cli(['ingest', '--wait', '30s', '--json']);
     expect(again.status, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).docsEmbedded).toBe(0);
+    expect(JSON.parse(again.stdout).docs_embedded).toBe(0);
     const sources = JSON.parse(cli(['sources', '--json']).stdout) as { source: string; chunk_count: number }[];
     expect(sources.length).toBeGreaterThan(0);
   });

@@ -81,7 +81,7 @@ describe(`kill -9 during ingest at random points (${TRIALS} trials)`, () => {
     expect(killedMidRun).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 2));
     const rerun = runCli(config, ['ingest', '--json']);
     expect(rerun.status).toBe(0);
-    expect(runCli(config, ['ingest', '--json']).stdout).toMatch(/"docsEmbedded": 0/);
+    expect(runCli(config, ['ingest', '--json']).stdout).toMatch(/"docs_embedded": 0/);
     const final = await docIds();
     expect(new Set(final.map((r) => r.doc_id))).toEqual(expectedDocs);
     expect(new Set(final.map((r) => r.chunk_id)).size).toBe(final.length);

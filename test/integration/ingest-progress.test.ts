@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IngestReportSchema } from '../../src/ingest/ingest.js';
+import { parseCliJson } from '../helpers/cli-json.js';
 import { loadConfig } from '../../src/config/config.js';
 import { CLI, cliEnv } from '../helpers/cli.js';
 import { REPO } from '../helpers/world.js';
@@ -26,7 +27,7 @@ describe('ingest progress when stderr is not a terminal', () => {
 
     const run = spawnSync(process.execPath, [CLI, 'ingest', '--json'], { env: cliEnv(config), encoding: 'utf8', timeout: 900_000 });
     expect(run.status, run.stderr).toBe(0);
-    expect(IngestReportSchema.parse(JSON.parse(run.stdout)).docsEmbedded).toBe(DOCS);
+    expect(parseCliJson(IngestReportSchema, run.stdout).docs_embedded).toBe(DOCS);
 
     const lines = run.stderr.split('\n').filter((l) => l.startsWith('ingest '));
     const parsed = lines.map((l) => {
@@ -45,7 +46,7 @@ describe('ingest progress when stderr is not a terminal', () => {
 
     // Resumable: a second run plans nothing to embed and prints no progress.
     const again = spawnSync(process.execPath, [CLI, 'ingest', '--json'], { env: cliEnv(config), encoding: 'utf8', timeout: 900_000 });
-    expect(IngestReportSchema.parse(JSON.parse(again.stdout)).docsEmbedded).toBe(0);
+    expect(parseCliJson(IngestReportSchema, again.stdout).docs_embedded).toBe(0);
     expect(again.stderr.split('\n').filter((l) => l.startsWith('ingest '))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestCorpora } from '../../src/app/ingest.js';
 import { openServer, type ServerRuntime } from '../../src/app/server.js';
-import type { IngestReport } from '../../src/ingest/ingest.js';
+import { IngestReportSchema, type IngestReport } from '../../src/ingest/ingest.js';
+import { parseCliJson } from '../helpers/cli-json.js';
 import { embeddingInput } from '../../src/ingest/writer.js';
 import { runCli } from '../helpers/cli.js';
 import { connectAgent, tempWorld, type Agent } from '../helpers/world.js';
@@ -170,7 +171,7 @@ describe('secrets in the corpora never reach an agent', () => {
     // A refused document is a skip: the run finished, something was left out (exit 2).
     expect(out.status, out.stderr).toBe(2);
     expectClean('cli refuse', out.stdout + out.stderr);
-    const refused = (JSON.parse(out.stdout) as IngestReport).sources[0]!;
+    const refused = parseCliJson(IngestReportSchema, out.stdout).sources[0]!;
     expect(refused.deleted).toBe(1);
     const skip = refused.skipped.find((s) => s.path === 'tickets-2026.jsonl#T-5113')!;
     expect(skip.reason).toMatch(/refused: class customer refuses.*@secretlint\/secretlint-rule-aws.*clearance\/payment-card-luhn/);

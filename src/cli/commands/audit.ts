@@ -13,6 +13,7 @@ import { auditAdmin, osActor } from '../../admin/record.js';
 import { withApp } from '../../app/app.js';
 import { Store } from '../../store/store.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 import { printTable } from '../output.js';
 
 /** Runs `fn` over the local audit folder and the store holding every replica's shipped segments. */
@@ -65,21 +66,24 @@ export function registerAudit(program: Command): void {
       if (opts.edge || !runId) {
         if (!opts.edge) throw new Error('trace needs a run id (or --edge for the requests that reached no run)');
         const edge = await withAuditStore(command, async (auditDir, store) => edgeRecords(await readAuditRecords(auditDir, store)));
-        return void process.stdout.write(opts.json ? `${JSON.stringify(edge, null, 2)}\n` : `${formatEdge(edge)}\n`);
+        if (opts.json) return void printJson(edge);
+        return void process.stdout.write(`${formatEdge(edge)}\n`);
       }
       const trace = await runTrace(command, runId);
-      process.stdout.write(opts.json ? `${JSON.stringify(trace, null, 2)}\n` : `${formatTrace(trace)}\n`);
+      if (opts.json) printJson(trace);
+      else process.stdout.write(`${formatTrace(trace)}\n`);
     });
 
   program
     .command('packet <run-id>')
-    .description('the review packet of one run (fields in DESIGN.md order); --with adds a run report from the agent harness or CI')
+    .description('the review packet of one run (its fields: docs/auditing.md); --with adds a run report from the agent harness or CI')
     .option('--with <run-report.json>', 'run report: commands_run, files_changed, tests_passed, tests_failed_or_skipped (JSON)')
     .option('--json', 'JSON output')
     .action(async (runId: string, opts: { with?: string; json?: boolean }, command: Command) => {
       const trace = await runTrace(command, runId);
       const packet = buildPacket(trace, opts.with ? await readRunReport(opts.with) : {});
-      process.stdout.write(opts.json ? `${JSON.stringify({ run_id: runId, fields: packet }, null, 2)}\n` : formatPacket(packet, runId));
+      if (opts.json) printJson({ runId, fields: packet });
+      else process.stdout.write(formatPacket(packet, runId));
     });
 
   program
@@ -88,7 +92,7 @@ export function registerAudit(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (target: string, opts: { json?: boolean }, command: Command) => {
       const runs = await withAuditStore(command, async (auditDir, store) => whoRead(await readAuditRecords(auditDir, store), target));
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+      if (opts.json) return void printJson(runs);
       if (runs.length === 0) return void process.stdout.write(`no run received ${target}\n`);
       printTable(
         runs.map((r) => ({
@@ -116,7 +120,7 @@ export function registerAudit(program: Command): void {
       const results = await withAuditStore(command, (auditDir, store) => verifyAudit(auditDir, store, witness));
       // Said out loud: a chain that merely agrees with itself proves little against its own operator.
       if (!witness) (opts.json ? process.stderr : process.stdout).write(`warning: ${NO_WITNESS_WARNING}\n`);
-      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      if (opts.json) printJson(results);
       else if (results.length === 0) process.stdout.write(`no audit records in ${config.auditDir} or the store\n`);
       else printVerification(results);
       if (results.some((r) => !r.ok)) process.exitCode = 3;
@@ -125,7 +129,8 @@ export function registerAudit(program: Command): void {
     .command('purge')
     .description('retention: remove records older than a duration, keeping the chain verifiable with a checkpoint')
     .requiredOption('--older-than <duration>', 'e.g. 400d')
-    .action(async (opts: { olderThan: string }, command: Command) => {
+    .option('--json', 'print what was removed and kept, per file, as JSON')
+    .action(async (opts: { olderThan: string; json?: boolean }, command: Command) => {
       const config = configFrom(command);
       const cutoff = new Date(Date.now() - parseDurationMs(opts.olderThan, '--older-than'));
       const results = await withApp(config, async (app) => {
@@ -138,6 +143,7 @@ export function registerAudit(program: Command): void {
         });
         return purged;
       });
-      printTable(results.map((r) => ({ file: r.file, removed: r.removed, kept: r.kept })));
+      if (opts.json) printJson(results);
+      else printTable(results.map((r) => ({ file: r.file, removed: r.removed, kept: r.kept })));
     });
 }

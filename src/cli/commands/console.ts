@@ -6,6 +6,7 @@ import { parseTtlSeconds } from '../../config/duration.js';
 import { serveConsole } from '../../console/server.js';
 import { CONSOLE_AUDIENCE } from '../../identity/approver.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 
 export function registerConsole(program: Command): void {
   const consoleCommand = program
@@ -28,10 +29,13 @@ export function registerConsole(program: Command): void {
     .description('admin: mint a console sign-in credential for one human (roles come from the policy)')
     .requiredOption('--human <human>', 'who signs in')
     .option('--ttl <duration>', 'lifetime', '12h')
-    .action(async (opts: { human: string; ttl: string }, command: Command) => {
+    .option('--json', 'print the human, lifetime and credential as JSON')
+    .action(async (opts: { human: string; ttl: string; json?: boolean }, command: Command) => {
       const ttlSeconds = parseTtlSeconds(opts.ttl);
       await withApp(configFrom(command), async (app) => {
-        process.stdout.write(`${await issueApproverCredential(app, opts.human, ttlSeconds, osActor(), CONSOLE_AUDIENCE)}\n`);
+        const credential = await issueApproverCredential(app, opts.human, ttlSeconds, osActor(), CONSOLE_AUDIENCE);
+        if (opts.json) return printJson({ human: opts.human, ttlSeconds, credential });
+        process.stdout.write(`${credential}\n`);
       });
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runDoctor } from '../../admin/doctor.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 import { configFileFrom } from './config-file.js';
 import { inertLine } from '../../views/inert.js';
 
@@ -17,7 +18,7 @@ export function registerDoctor(program: Command): void {
         return { config: configFrom(command), file };
       });
       const failed = checks.filter((c) => !c.ok).length;
-      if (opts.json) process.stdout.write(`${JSON.stringify({ ok: failed === 0, checks }, null, 2)}\n`);
+      if (opts.json) printJson({ ok: failed === 0, checks });
       else {
         const width = Math.max(...checks.map((c) => c.check.length));
         for (const c of checks) {

@@ -7,6 +7,7 @@ import { watchAndIngest } from '../../app/watch-ingest.js';
 import type { IngestReport } from '../../ingest/ingest.js';
 import type { Config } from '../../config/config.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 import { printTable } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { inertLine, plain } from '../../views/inert.js';
@@ -48,7 +49,7 @@ export function registerIngest(program: Command): void {
         }
         return result;
       });
-      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (opts.json) printJson(report);
       else printReport(report, opts.strict);
       process.exitCode = ingestExitCode(report, opts.strict);
     });
@@ -76,7 +77,7 @@ async function watchIngest(config: Config, opts: IngestFlags, leaseWaitMs: numbe
       onProgress: progress.onProgress,
       onReport(report) {
         progress.stop();
-        if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        if (opts.json) printJson(report, { oneLine: true });
         else printReport(report, opts.strict);
       },
       onError: (err) =>

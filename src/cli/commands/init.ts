@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { cliScript } from '../../admin/connect.js';
 import { initProject } from '../../admin/init.js';
+import { printJson } from '../json.js';
 
 export function registerInit(program: Command): void {
   program
@@ -10,7 +11,7 @@ export function registerInit(program: Command): void {
     .option('--json', 'print what was written as JSON')
     .action(async (dir: string | undefined, opts: { force?: boolean; json?: boolean }) => {
       const result = await initProject(dir ?? '.', { force: opts.force });
-      if (opts.json) return void process.stdout.write(`${JSON.stringify({ dir: result.dir, config_file: result.configFile, files: result.files }, null, 2)}\n`);
+      if (opts.json) return void printJson({ dir: result.dir, configFile: result.configFile, files: result.files });
       const config = JSON.stringify(result.configFile);
       process.stdout.write(
         [

@@ -4,6 +4,7 @@ import { withApp } from '../../app/app.js';
 import { buildCard, formatCard } from '../../governance/card.js';
 import { describeFreshness, sourceIsStale } from '../../retrieval/freshness.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 import { commaList, printTable } from '../output.js';
 import { plain } from '../../views/inert.js';
 
@@ -24,7 +25,7 @@ export function registerInspect(program: Command): void {
         Object.entries({ sources: commaList(opts.sources), classes: commaList(opts.classes) }).filter(([, v]) => v !== undefined),
       );
       const result = await withApp(configFrom(command), (app) => searchAs(app, { human: opts.as, agent: opts.agent, scope, query, k }));
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      if (opts.json) return void printJson(result);
       if (result.passages.length === 0) process.stdout.write('no permitted results\n');
       for (const [i, p] of result.passages.entries()) {
         process.stdout.write(
@@ -39,7 +40,7 @@ export function registerInspect(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const sources = [...(await withApp(configFrom(command), (app) => app.sources.all())).values()];
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(sources, null, 2)}\n`);
+      if (opts.json) return void printJson(sources);
       printTable(
         sources.map((s) => ({
           source: s.source,
@@ -62,6 +63,7 @@ export function registerInspect(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const card = await withApp(configFrom(command), async (app) => buildCard(app.config, app.policy(), [...(await app.sources.all()).values()]));
-      process.stdout.write(opts.json ? `${JSON.stringify(card, null, 2)}\n` : formatCard(card));
+      if (opts.json) printJson(card);
+      else process.stdout.write(formatCard(card));
     });
 }

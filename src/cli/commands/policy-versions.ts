@@ -6,9 +6,15 @@ import { osActor } from '../../admin/record.js';
 import { withApp } from '../../app/app.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { EXPECTATIONS_FILE } from '../../policy/expectations.js';
-import { diffPolicies, engineOf, PolicyVersions } from '../../policy/versions.js';
+import { diffPolicies, engineOf, PolicyVersions, type PolicyVersionRow } from '../../policy/versions.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 import { printTable } from '../output.js';
+
+/** A published version as `--json` prints it: the file texts stay in the store (`policy diff` compares them). */
+function printPublished({ texts: _texts, ...row }: PolicyVersionRow, warnings: readonly string[]): void {
+  printJson({ ...row, warnings });
+}
 
 /** `policy apply | versions | diff | rollback | test`: access changes as published, tested versions. */
 export function registerPolicyVersions(policyCmd: Command): void {
@@ -17,9 +23,11 @@ export function registerPolicyVersions(policyCmd: Command): void {
     .description('validate and test the policy folder, then publish it as the live version: every server follows within 2 s')
     .option('--dir <dir>', 'the policy folder (default: config policyDir)')
     .option('--message <text>', 'why (recorded with the version)', 'policy change')
-    .action(async (opts: { dir?: string; message: string }, command: Command) => {
+    .option('--json', 'print the published version (without the file texts) and its warnings as JSON')
+    .action(async (opts: { dir?: string; message: string; json?: boolean }, command: Command) => {
       const config = configFrom(command);
       const { row, engine } = await withApp(config, (app) => applyPolicy(app, { dir: opts.dir ?? config.policyDir, message: opts.message, actor: osActor() }));
+      if (opts.json) return printPublished(row, engine.warnings);
       for (const warning of engine.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(
         `published policy v${row.seq} (version ${row.version}) by ${row.applied_by}: ${row.message}\n${row.diff || '(no change in content)\n'}`,
@@ -31,7 +39,7 @@ export function registerPolicyVersions(policyCmd: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const rows = await withApp(configFrom(command), async (app) => (await PolicyVersions.open(app.store)).list());
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      if (opts.json) return void printJson(rows);
       if (rows.length === 0)
         return void process.stdout.write('no published version: servers use the policy folder (publish one with `clearance policy apply`)\n');
       printTable(
@@ -48,20 +56,24 @@ export function registerPolicyVersions(policyCmd: Command): void {
   policyCmd
     .command('diff <a> <b>')
     .description('what changed between two published versions (v3, 3 or a hash prefix)')
-    .action(async (a: string, b: string, _opts: unknown, command: Command) => {
-      const text = await withApp(configFrom(command), async (app) => {
+    .option('--json', 'print the two version numbers and the unified diff as JSON')
+    .action(async (a: string, b: string, opts: { json?: boolean }, command: Command) => {
+      const diff = await withApp(configFrom(command), async (app) => {
         const versions = await PolicyVersions.open(app.store);
         const [from, to] = await Promise.all([versions.get(a), versions.get(b)]);
         if (!from || !to) throw new Error(`no published policy version "${!from ? a : b}" (see \`clearance policy versions\`)`);
-        return diffPolicies(PolicyVersions.texts(from), PolicyVersions.texts(to), [`v${from.seq}`, `v${to.seq}`]);
+        return { from: from.seq, to: to.seq, diff: diffPolicies(PolicyVersions.texts(from), PolicyVersions.texts(to), [`v${from.seq}`, `v${to.seq}`]) };
       });
-      process.stdout.write(text || 'no difference\n');
+      if (opts.json) printJson(diff);
+      else process.stdout.write(diff.diff || 'no difference\n');
     });
   policyCmd
     .command('rollback <version>')
     .description('publish an earlier version again as the live one')
-    .action(async (ref: string, _opts: unknown, command: Command) => {
-      const { row } = await withApp(configFrom(command), (app) => rollbackPolicy(app, ref, osActor()));
+    .option('--json', 'print the published version (without the file texts) as JSON')
+    .action(async (ref: string, opts: { json?: boolean }, command: Command) => {
+      const { row, engine } = await withApp(configFrom(command), (app) => rollbackPolicy(app, ref, osActor()));
+      if (opts.json) return printPublished(row, engine.warnings);
       process.stdout.write(`published policy v${row.seq} (${row.message})\n`);
     });
   policyCmd
@@ -81,10 +93,11 @@ export function registerPolicyVersions(policyCmd: Command): void {
         const engine = version ? await engineOf(version) : await PolicyEngine.load(config.policyDir);
         return testPolicy(engine, testFile, text, storeDocLabels(app));
       });
-      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      for (const r of results) if (!r.ok) process.stdout.write(`${testFile}:${r.line}: FAILED "${r.statement}": ${r.actual}\n`);
       const failed = results.filter((r) => !r.ok).length;
-      process.stdout.write(`policy test ${testFile}: ${results.length - failed} of ${results.length} statements hold${failed ? `, ${failed} do not` : ''}\n`);
       if (failed > 0) process.exitCode = 1;
+      // --json prints the JSON and nothing else, so the output parses as a whole.
+      if (opts.json) return printJson(results);
+      for (const r of results) if (!r.ok) process.stdout.write(`${testFile}:${r.line}: FAILED "${r.statement}": ${r.actual}\n`);
+      process.stdout.write(`policy test ${testFile}: ${results.length - failed} of ${results.length} statements hold${failed ? `, ${failed} do not` : ''}\n`);
     });
 }

@@ -4,6 +4,7 @@ import { withApp } from '../../app/app.js';
 import type { RuleLocation } from '../../policy/files.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 import { registerPolicyVersions } from './policy-versions.js';
 
 const where = (r?: RuleLocation) => (r ? `${r.file.split('/').pop()}:${r.line}  ${r.text}` : 'no rule matched (default deny)');
@@ -15,9 +16,20 @@ export function registerPolicy(program: Command): void {
   policyCmd
     .command('check')
     .description('validate the policy files (errors name file, line and fix)')
-    .action(async (_opts: unknown, command: Command) => {
+    .option('--json', 'print the validated policy (folder, version, counts, warnings) as JSON')
+    .action(async (opts: { json?: boolean }, command: Command) => {
       const config = configFrom(command);
       const policy = await PolicyEngine.load(config.policyDir);
+      if (opts.json)
+        return printJson({
+          policyDir: config.policyDir,
+          valid: true,
+          version: policy.version,
+          humans: policy.knownHumans().length,
+          agents: policy.knownAgents().length,
+          classes: policy.classes.length,
+          warnings: policy.warnings,
+        });
       for (const warning of policy.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(
         `policy ${config.policyDir} is valid (version ${policy.version}): ${policy.knownHumans().length} humans, ${policy.knownAgents().length} agents, ${policy.classes.length} classes\n`,
@@ -29,8 +41,10 @@ export function registerPolicy(program: Command): void {
     .requiredOption('--as <human>', 'the human')
     .requiredOption('--agent <agent>', 'the agent workflow')
     .requiredOption('--doc <doc-id>', 'the document id, e.g. runbooks/prod-database.md')
-    .action(async (opts: { as: string; agent: string; doc: string }, command: Command) => {
+    .option('--json', 'print every term, its deciding rule (file, line, text) and the decision as JSON')
+    .action(async (opts: { as: string; agent: string; doc: string; json?: boolean }, command: Command) => {
       const e = await withApp(configFrom(command), (app) => explainDocument(app, { human: opts.as, agent: opts.agent, docId: opts.doc }));
+      if (opts.json) return printJson({ request: { human: opts.as, agent: opts.agent, docId: opts.doc }, ...e });
       const lines = [
         `document ${e.docId}: class ${e.dataClass}, source ${e.source}, source ACL [${e.aclSource.join(', ')}], document ACL [${e.aclDoc.join(', ')}]`,
         `${opts.as}'s principals: ${e.principals.join(', ') || '(unknown human)'}`,

@@ -4,6 +4,7 @@ import { listRuns, type RunSummary } from '../../audit/runs.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { Store } from '../../store/store.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 import { formatTable } from '../output.js';
 
 const decisionsLine = (decisions: Record<string, number>) =>
@@ -60,6 +61,7 @@ export function registerRuns(program: Command): void {
       } finally {
         store.close();
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(runs, null, 2)}\n` : formatRuns(runs));
+      if (opts.json) printJson(runs);
+      else process.stdout.write(formatRuns(runs));
     });
 }

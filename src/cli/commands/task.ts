@@ -6,6 +6,7 @@ import { withApp } from '../../app/app.js';
 import { parseTtlSeconds } from '../../config/duration.js';
 import { MethodSchema, TaskScopeSchema, type TaskScope } from '../../identity/identity.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 import { configFileFrom } from './config-file.js';
 import { commaList, printTable } from '../output.js';
 
@@ -110,7 +111,7 @@ export function registerTask(program: Command): void {
             stdio: launch,
             http_url: launch.url,
           };
-          return void process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+          return void printJson(out);
         }
         process.stdout.write(
           `task ${grant.taskId} for ${grant.human} via ${grant.agent}, until ${grant.expiresAt.toISOString()}\n\nCLEARANCE_TASK_TOKEN=${token}\n\n${clientSnippets(launch)}\n`,
@@ -123,7 +124,7 @@ export function registerTask(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const tasks = await withApp(configFrom(command), (app) => app.governance.listTasks());
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
+      if (opts.json) return void printJson(tasks);
       const now = Date.now();
       printTable(
         tasks.map((t) => ({
@@ -141,8 +142,10 @@ export function registerTask(program: Command): void {
     .command('revoke <task-id>')
     .description('revoke a task: its runs stop within a second, its grant no longer opens sessions')
     .option('--reason <text>', 'why', 'revoked by admin')
-    .action(async (taskId: string, opts: { reason: string }, command: Command) => {
+    .option('--json', 'print the revoked task as JSON')
+    .action(async (taskId: string, opts: { reason: string; json?: boolean }, command: Command) => {
       const row = await withApp(configFrom(command), (app) => revokeTask(app, taskId, opts.reason, osActor()));
+      if (opts.json) return printJson(row);
       process.stdout.write(`revoked task ${taskId} (${row.human} via ${row.agent})\n`);
     });
 }
