@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { issueApproverCredential } from '../../admin/approvals.js';
-import { osActor } from '../../admin/record.js';
+import { adminActor } from '../../admin/sign-in.js';
 import { openApp, withApp } from '../../app/app.js';
 import { parseTtlSeconds } from '../../config/duration.js';
 import { serveConsole } from '../../console/server.js';
@@ -31,7 +31,7 @@ export function registerConsole(program: Command): void {
     .action(async (opts: { human: string; ttl: string }, command: Command) => {
       const ttlSeconds = parseTtlSeconds(opts.ttl);
       await withApp(configFrom(command), async (app) => {
-        process.stdout.write(`${await issueApproverCredential(app, opts.human, ttlSeconds, osActor(), CONSOLE_AUDIENCE)}\n`);
+        process.stdout.write(`${await issueApproverCredential(app, opts.human, ttlSeconds, await adminActor(app, 'admin', process.env), CONSOLE_AUDIENCE)}\n`);
       });
     });
 }
