@@ -138,3 +138,8 @@ export type HumanMapping = z.infer<typeof HumanMappingSchema>;
 export type AgentMapping = z.infer<typeof AgentMappingSchema>;
 export type GroupMapping = z.infer<typeof GroupMappingSchema>;
 export type AdminSignIn = z.infer<typeof AdminSignInSchema>;
+
+/** A configured issuer by its `name` or its `iss` (for `clearance login --issuer`). */
+export function findIssuer(issuers: readonly ExternalIssuer[], nameOrIssuer: string): ExternalIssuer | undefined {
+  return issuers.find((i) => i.name === nameOrIssuer || i.issuer === nameOrIssuer);
+}

@@ -84,11 +84,6 @@ export class GrantVerifier {
     return settings.audience ?? this.config.audience ?? this.config.resource;
   }
 
-  /** A configured issuer by its `name` or its `iss` (for `clearance login --issuer`). */
-  externalIssuer(nameOrIssuer: string): ExternalIssuer | undefined {
-    return [...this.remote.values()].map((r) => r.settings).find((s) => s.name === nameOrIssuer || s.issuer === nameOrIssuer);
-  }
-
   /**
    * An approver's or admin's IdP access token: the issuer's admin audience (never the MCP
    * resource's, so an agent holding its human's token cannot approve or kill), the human by the

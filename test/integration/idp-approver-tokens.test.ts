@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { findIssuer } from '../../src/config/identity-providers.js';
 import { mintApproverCredential } from '../../src/identity/approver.js';
 import { GrantError } from '../../src/identity/grant.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../../src/identity/keys.js';
@@ -49,9 +50,10 @@ describe('approvers and admins through the IdP', () => {
   it("maps the human with the issuer's own claim mapping and records issuer and subject", async () => {
     const payload = entraPayload(idp, 'Frank@Northwind.Example', [], { aud: ADMIN_AUDIENCE });
     expect(await verifier.verifyHuman(await idp.sign(payload))).toEqual({ human: 'frank', auth: `idp:${idp.issuers.entra.issuer}#${String(payload.sub)}` });
-    expect(verifier.externalIssuer('entra')?.issuer).toBe(idp.issuers.entra.issuer);
-    expect(verifier.externalIssuer(idp.issuers.okta.issuer)?.issuer).toBe(idp.issuers.okta.issuer);
-    expect(verifier.externalIssuer('nobody')).toBeUndefined();
+    // `clearance login --issuer` finds the issuer by name or by its URL.
+    expect(findIssuer(config.externalIssuers, 'entra')?.issuer).toBe(idp.issuers.entra.issuer);
+    expect(findIssuer(config.externalIssuers, idp.issuers.okta.issuer)?.issuer).toBe(idp.issuers.okta.issuer);
+    expect(findIssuer(config.externalIssuers, 'nobody')).toBeUndefined();
   });
 
   it("the agents' audience and the admins' never open each other", async () => {
