@@ -2,7 +2,9 @@ import type { Config } from '../config/config.js';
 import { Embedder } from '../embed/embedder.js';
 import { Governance } from '../governance/governance.js';
 import { TaintStore } from '../governance/taint.js';
+import { publishedVerificationKeys } from '../identity/key-registry.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../identity/keys.js';
+import { GrantVerifier } from '../identity/verify.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import { LivePolicy } from '../policy/live.js';
 import { SourceCatalog } from '../retrieval/source-catalog.js';
@@ -26,6 +28,8 @@ export interface App {
   livePolicy: LivePolicy;
   embedder(): Promise<Embedder>;
   signingKey(): Promise<SigningKey>;
+  /** Task grants and IdP tokens (own keys, keys published in the store, configured issuers). */
+  verifier(): Promise<GrantVerifier>;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,8 @@ export async function openApp(config: Config): Promise<App> {
   }
   let embedder: Promise<Embedder> | null = null;
   let key: Promise<SigningKey> | null = null;
+  let verifier: Promise<GrantVerifier> | null = null;
+  const signingKey = () => (key ??= loadOrCreateSigningKey(config.keysDir));
   return {
     config,
     store,
@@ -54,7 +60,9 @@ export async function openApp(config: Config): Promise<App> {
     policy: () => livePolicy.current(),
     livePolicy,
     embedder: () => (embedder ??= Embedder.load(config.modelDir, config.modelDtype)),
-    signingKey: () => (key ??= loadOrCreateSigningKey(config.keysDir)),
+    signingKey,
+    // Grants minted on any admin machine verify here through the keys published in the shared store.
+    verifier: () => (verifier ??= signingKey().then((k) => new GrantVerifier(k, config, () => publishedVerificationKeys(store)))),
     async close() {
       livePolicy.stop();
       if (embedder) await (await embedder).dispose();

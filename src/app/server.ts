@@ -7,8 +7,7 @@ import { assertStoreModel } from '../embed/model-guard.js';
 import { Gate, type GateDeps } from '../gate/gate.js';
 import { KillSwitchWatcher } from '../governance/watcher.js';
 import type { TaskGrant } from '../identity/grant.js';
-import { publishedVerificationKeys } from '../identity/key-registry.js';
-import { GrantVerifier } from '../identity/verify.js';
+import type { GrantVerifier } from '../identity/verify.js';
 import { CallRate } from '../config/quotas.js';
 import { consoleRouter } from '../console/server.js';
 import { SessionRefused, type SessionDeps } from '../mcp/session.js';
@@ -77,8 +76,7 @@ export async function openServer(config: Config, options: { replicaId?: string; 
   await watcher.start();
   const auditLog = await openAuditLog(config, options.replicaId ?? config.replicaId);
   const shipper = await AuditShipper.start(app.store, auditLog, config.auditShipSeconds * 1000);
-  // Grants minted on any admin machine verify here through the keys published in the shared store.
-  const verifier = new GrantVerifier(await app.signingKey(), config, () => publishedVerificationKeys(app.store));
+  const verifier = await app.verifier();
   followPolicy(app, auditLog, options.watchPolicy ?? false);
   const gate = new Gate(gateDeps(app, watcher));
   const metrics = new ServerMetrics({

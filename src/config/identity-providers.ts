@@ -85,9 +85,28 @@ export const GroupMappingSchema = z
   })
   .strict();
 
+/**
+ * Approvers and admins signing in to the CLI through this IdP. A separate audience on purpose: an
+ * agent holds its human's token for the MCP resource, and that token must never approve or kill.
+ */
+export const AdminSignInSchema = z
+  .object({
+    audience: z.string().min(1).describe("The aud of tokens for Clearance's approver and admin commands; must differ from the MCP resource's audience."),
+    /** A public client registered at the IdP for `clearance login` (device authorization grant, RFC 8628). */
+    clientId: z.string().min(1).optional().describe('A public client at the IdP for `clearance login` (OAuth device authorization grant, RFC 8628).'),
+    scopes: z.array(z.string().min(1)).default(['openid']).describe('Scopes `clearance login` asks for.'),
+    /** RFC 8707: send `resource=<audience>` (oidc-provider, Keycloak); Entra v2 refuses it and wants `api://…/.default` in scopes. */
+    resourceIndicator: z
+      .boolean()
+      .default(true)
+      .describe('Send resource=<audience> when signing in (RFC 8707); set false for Entra ID v2 and put api://…/.default in scopes.'),
+  })
+  .strict();
+
 export const ExternalIssuerSchema = z
   .object({
     issuer: z.string().min(1).describe('The `iss` of the tokens this entry accepts.'),
+    name: PolicyId.optional().describe('A short name for `clearance login --issuer <name>` (default: the issuer URL itself).'),
     jwksUri: z.url().describe("Where the issuer's public keys are published (JWKS)."),
     /** The custom claim with a Clearance task (`task_id`, `purpose`, `scope`); without it the MCP session is the task. */
     scopeClaim: z
@@ -104,6 +123,7 @@ export const ExternalIssuerSchema = z
     human: HumanMappingSchema.prefault({}).describe('Which claim names the human, and how it becomes a policy id.'),
     agent: AgentMappingSchema.prefault({}).describe('Which claim names the OAuth client, and which agent workflow each client acts as.'),
     groups: GroupMappingSchema.optional().describe('IdP groups that stand for policy groups (absent: people.csv alone).'),
+    admin: AdminSignInSchema.optional().describe('Approvers and admins sign in to the CLI through this IdP (absent: they cannot).'),
     /** The purpose recorded for a session that is its own task (no task claim in the token). */
     defaultPurpose: z
       .string()
@@ -117,3 +137,9 @@ export type ExternalIssuer = z.infer<typeof ExternalIssuerSchema>;
 export type HumanMapping = z.infer<typeof HumanMappingSchema>;
 export type AgentMapping = z.infer<typeof AgentMappingSchema>;
 export type GroupMapping = z.infer<typeof GroupMappingSchema>;
+export type AdminSignIn = z.infer<typeof AdminSignInSchema>;
+
+/** A configured issuer by its `name` or its `iss` (for `clearance login --issuer`). */
+export function findIssuer(issuers: readonly ExternalIssuer[], nameOrIssuer: string): ExternalIssuer | undefined {
+  return issuers.find((i) => i.name === nameOrIssuer || i.issuer === nameOrIssuer);
+}

@@ -1,11 +1,23 @@
-import { createRemoteJWKSet, errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  importJWK,
+  jwtVerify,
+  type CryptoKey,
+  type JWK,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import { IdSchema } from '../labels/ids.js';
 import type { ExternalIssuer } from '../config/identity-providers.js';
 import { mapAgent, mapGroups, mapHuman, tokenId, tokenScopes } from './claims.js';
 import { GrantError, GrantRefused, TASK_CLAIM, TaskClaimSchema, type TaskGrant } from './grant.js';
+import type { AuthenticatedHuman } from './approver.js';
 import type { SigningKey } from './keys.js';
+import { parseSubject } from './subject.js';
 
 /**
  * Own grants: human = `sub`, agent = `azp` (or `client_id`), task = the `clearance` claim, all bare
@@ -64,17 +76,41 @@ export class GrantVerifier {
     if (issuer === this.config.issuer) return this.verifyOwn(token, issuer);
     if (!external) throw new GrantError('token issuer is not trusted by this server');
     const { settings } = external;
-    const payload = await verified(() =>
-      jwtVerify(token, external.jwks, {
-        issuer,
-        audience: settings.audience ?? this.config.audience ?? this.config.resource,
-        // Only asymmetric algorithms: no `none`, no HS*/RS confusion with a public key as an HMAC secret.
-        algorithms: ['EdDSA', 'ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256'],
-        requiredClaims: ['exp'],
-        clockTolerance: 5,
-      }),
-    );
+    const payload = await verified(() => jwtVerify(token, external.jwks, externalChecks(issuer, this.resourceAudience(settings))));
     return externalGrant(token, payload, issuer, settings);
+  }
+
+  private resourceAudience(settings: ExternalIssuer): string {
+    return settings.audience ?? this.config.audience ?? this.config.resource;
+  }
+
+  /**
+   * An approver's or admin's IdP access token: the issuer's admin audience (never the MCP
+   * resource's, so an agent holding its human's token cannot approve or kill), the human by the
+   * same claim mapping as agents' tokens. Recorded as `idp:<issuer>#<sub>`.
+   */
+  async verifyHuman(token: string): Promise<AuthenticatedHuman> {
+    const issuer = peekIssuer(token);
+    const external = this.remote.get(issuer);
+    const configured = this.config.externalIssuers.map((i) => i.name ?? i.issuer).join(', ') || 'none';
+    if (issuer === this.config.issuer)
+      throw new GrantError('this is a Clearance-minted credential, not an IdP token. Set it as CLEARANCE_APPROVER_TOKEN instead of CLEARANCE_IDP_TOKEN');
+    if (!external)
+      throw new GrantError(`the IdP token's issuer "${issuer}" is unknown. Use a token from a configured issuer (${configured}), or add it to externalIssuers`);
+    const { settings } = external;
+    const login = `clearance login --issuer ${settings.name ?? settings.issuer}`;
+    if (!settings.admin)
+      throw new GrantError(`issuer "${issuer}" is not set up for approvers and admins. Set externalIssuers[].admin.audience for it in the config file`);
+    if (settings.admin.audience === this.resourceAudience(settings))
+      throw new GrantError(`issuer "${issuer}": admin.audience equals the MCP resource's audience. Give approvers and admins their own audience at the IdP`);
+    const audience = settings.admin.audience;
+    const payload = await verified(() => jwtVerify(token, external.jwks, externalChecks(issuer, audience)), {
+      expired: `your IdP token has expired. Sign in again: ${login}`,
+      audience: `the IdP token is not for Clearance's approver and admin audience "${audience}". Get one with \`${login}\``,
+    });
+    const subject = parseSubject(payload.sub);
+    if (subject === null) throw new GrantError(`the IdP token has no usable "sub" claim. Check the issuer's token settings`);
+    return { human: mapHuman(payload, settings.human), auth: `idp:${issuer}#${subject}` };
   }
 
   private async verifyOwn(token: string, issuer: string): Promise<TaskGrant> {
@@ -107,11 +143,26 @@ export class GrantVerifier {
   }
 }
 
-async function verified(check: () => Promise<{ payload: JWTPayload }>): Promise<JWTPayload> {
+/** What every external token must pass; only the audience differs between agents' and admins' tokens. */
+function externalChecks(issuer: string, audience: string): JWTVerifyOptions {
+  return {
+    issuer,
+    audience,
+    // Only asymmetric algorithms: no `none`, no HS*/RS confusion with a public key as an HMAC secret.
+    algorithms: ['EdDSA', 'ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256'],
+    requiredClaims: ['exp'],
+    clockTolerance: 5,
+  };
+}
+
+/** `messages` replace the generic text for the refusals a person can fix themselves. */
+async function verified(check: () => Promise<{ payload: JWTPayload }>, messages: { expired?: string; audience?: string } = {}): Promise<JWTPayload> {
   try {
     return (await check()).payload;
   } catch (err) {
     if (err instanceof GrantError) throw err;
+    if (messages.expired && err instanceof joseErrors.JWTExpired) throw new GrantError(messages.expired);
+    if (messages.audience && err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'aud') throw new GrantError(messages.audience);
     throw new GrantError(describeJoseError(err));
   }
 }
@@ -164,6 +215,7 @@ function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${err.claim}" is invalid (${err.reason})`;
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (err instanceof joseErrors.JWKSTimeout) return "the issuer's keys (jwksUri) could not be fetched in time";
   if (err instanceof joseErrors.JOSEError) return `token rejected (${err.code})`;
   return 'token could not be verified';
 }

@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Config } from '../../src/config/config.js';
 import { startServeProcess } from '../../scripts/serve-process.js';
@@ -24,6 +24,25 @@ export function cliEnv(config: Config, extra: Record<string, string> = {}): Node
 export function runCli(config: Config, args: string[], extra: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { env: cliEnv(config, extra), encoding: 'utf8', timeout: 900_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI as a child process whose output the test can watch while it runs (e.g. a sign-in prompt). */
+export function spawnCli(config: Config, args: string[], extra: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(process.execPath, [CLI, ...args], { env: cliEnv(config, extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (status) => resolve({ status, ...out })));
+  return { child, out, done };
+}
+
+/** `runCli` without blocking the test's event loop: for commands that call back into a server the test itself runs (an IdP). */
+export function runCliAsync(
+  config: Config,
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return spawnCli(config, args, extra).done;
 }
 
 /** Starts `clearance serve --http --port 0` on a test world and resolves with its base URL once it listens. */

@@ -1,5 +1,6 @@
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { TestBrowser } from './browser.js';
 
 /**
  * An `OAuthClientProvider` for the MCP SDK's own OAuth flow that plays the user's browser: when the
@@ -52,7 +53,7 @@ export class FollowingOAuthClient implements OAuthClientProvider {
   }
 
   async redirectToAuthorization(url: URL): Promise<void> {
-    const cookies = new Map<string, string>();
+    const browser = new TestBrowser();
     let next = url.href;
     for (let hop = 0; hop < 10; hop++) {
       this.visited.push(next);
@@ -63,12 +64,7 @@ export class FollowingOAuthClient implements OAuthClientProvider {
         this.code = code;
         return;
       }
-      const res = await fetch(next, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-      for (const set of res.headers.getSetCookie()) {
-        const [pair] = set.split(';');
-        const eq = pair!.indexOf('=');
-        cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1));
-      }
+      const res = await browser.request(next);
       const location = res.headers.get('location');
       if (!location) throw new Error(`the IdP answered ${res.status} without a redirect at ${next}: ${(await res.text()).slice(0, 300)}`);
       next = new URL(location, next).href;

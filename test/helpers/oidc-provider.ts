@@ -7,8 +7,10 @@ import Provider from 'oidc-provider';
  * A real, OpenID-certified authorization server (npm `oidc-provider`) on 127.0.0.1 for the
  * acceptance test: authorization code + PKCE, RFC 8707 resource indicators issuing JWT access
  * tokens for Clearance's resource, dynamic client registration, and one pre-registered public
- * client. Sign-in and consent are answered by the test (the "user" is `signIn.accountId`), so a
- * client can follow the redirects programmatically; nothing about the tokens is hand-made.
+ * client; for approvers and admins, the device authorization grant (RFC 8628) with a public CLI
+ * client and a separate admin audience. Sign-in and consent are answered by the test (the "user"
+ * is `signIn.accountId`), so a client can follow the redirects programmatically; nothing about the
+ * tokens is hand-made.
  */
 export interface TestIdp {
   issuer: string;
@@ -17,6 +19,9 @@ export interface TestIdp {
 }
 
 export const PRE_REGISTERED_CLIENT = 'northwind-claude';
+export const CLI_CLIENT = 'clearance-cli';
+/** The scope of the admin audience (a resource server scope, granted with `resource=<adminAudience>`). */
+export const ADMIN_SCOPE = 'clearance-admin';
 
 export async function freePort(): Promise<number> {
   const probe = createServer();
@@ -26,7 +31,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startOidcProvider(options: { resource: string; scope: string; redirectUri: string }): Promise<TestIdp> {
+export async function startOidcProvider(options: { resource: string; scope: string; redirectUri: string; adminAudience?: string }): Promise<TestIdp> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -41,21 +46,31 @@ export async function startOidcProvider(options: { resource: string; scope: stri
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
       },
+      {
+        client_id: CLI_CLIENT,
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+        redirect_uris: [],
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+        response_types: [],
+      },
     ],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'test-idp', alg: 'RS256', use: 'sig' }] },
     // Listed as a provider scope too: dynamic registration checks a client's requested scopes against it.
-    scopes: ['openid', 'offline_access', options.scope],
+    scopes: ['openid', 'offline_access', options.scope, ADMIN_SCOPE],
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: true },
+      deviceFlow: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => options.resource,
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
-          scope: options.scope,
-          audience: options.resource,
+        // Any resource the client names is a resource server with itself as audience (the MCP one, or the admin one).
+        getResourceServerInfo: (_ctx, indicator) => ({
+          scope: indicator === options.adminAudience ? ADMIN_SCOPE : options.scope,
+          audience: indicator,
           accessTokenFormat: 'jwt',
           accessTokenTTL: 600,
           jwt: { sign: { alg: 'RS256' } },

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { issueApproverCredential } from '../../admin/approvals.js';
-import { osActor } from '../../admin/record.js';
+import { adminActor } from '../../admin/sign-in.js';
 import { openApp, withApp } from '../../app/app.js';
 import { parseTtlSeconds } from '../../config/duration.js';
 import { serveConsole } from '../../console/server.js';
@@ -33,7 +33,7 @@ export function registerConsole(program: Command): void {
     .action(async (opts: { human: string; ttl: string; json?: boolean }, command: Command) => {
       const ttlSeconds = parseTtlSeconds(opts.ttl);
       await withApp(configFrom(command), async (app) => {
-        const credential = await issueApproverCredential(app, opts.human, ttlSeconds, osActor(), CONSOLE_AUDIENCE);
+        const credential = await issueApproverCredential(app, opts.human, ttlSeconds, await adminActor(app, 'admin', process.env), CONSOLE_AUDIENCE);
         if (opts.json) return printJson({ human: opts.human, ttlSeconds, credential });
         process.stdout.write(`${credential}\n`);
       });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { approve, authenticateApprover, deny, issueApproverCredential } from '../../admin/approvals.js';
-import { osActor } from '../../admin/record.js';
+import { approve, deny, issueApproverCredential } from '../../admin/approvals.js';
+import { adminActor, signedInApprover } from '../../admin/sign-in.js';
 import { kill, revive, type SwitchTarget } from '../../admin/switches.js';
 import { withApp } from '../../app/app.js';
 import { parseTtlSeconds } from '../../config/duration.js';
@@ -34,13 +34,13 @@ function registerSwitches(program: Command): void {
         await withApp(configFrom(command), async (app) => {
           if (name === 'kill') {
             if (!target) throw new Error('say what to stop: --all, --agent A, --human H, --task T or --run R');
-            const row = await kill(app, target, reason ?? '', osActor(), { force: Boolean(opts.force) });
+            const row = await kill(app, target, reason ?? '', await adminActor(app, 'killSwitch', process.env), { force: Boolean(opts.force) });
             if (opts.json) return printJson(row);
             process.stdout.write(`kill switch ${row.id} active: ${row.scope} ${row.value} (${row.reason})\n`);
           } else {
             const match = typeof opts.id === 'string' ? { id: opts.id } : target;
             if (!match) throw new Error('say what to revive: --id S, --all, --agent A, --human H, --task T or --run R');
-            const revived = await revive(app, match, osActor(), reason);
+            const revived = await revive(app, match, await adminActor(app, 'killSwitch', process.env), reason);
             if (opts.json) return printJson(revived);
             process.stdout.write(`revived ${revived.map((r) => r.id).join(', ')}\n`);
           }
@@ -95,25 +95,25 @@ function registerApprovals(program: Command): void {
     });
   approvals
     .command('approve <id>')
-    .description('approve a request for its task only, for a limited time (needs CLEARANCE_APPROVER_TOKEN)')
+    .description('approve a request for its task only, for a limited time (sign in: CLEARANCE_IDP_TOKEN or CLEARANCE_APPROVER_TOKEN)')
     .option('--ttl <duration>', 'how long the approval lasts', '2h')
     .option('--json', 'print the decided request as JSON')
     .action(async (id: string, opts: { ttl: string; json?: boolean }, command: Command) => {
       const ttlSeconds = parseTtlSeconds(opts.ttl);
       await withApp(configFrom(command), async (app) => {
-        const row = await approve(app, id, await authenticateApprover(app, process.env.CLEARANCE_APPROVER_TOKEN), ttlSeconds);
+        const row = await approve(app, id, await signedInApprover(app, process.env), ttlSeconds);
         if (opts.json) return printJson(row);
         process.stdout.write(`approved ${id}: ${row.human} may read ${row.target_kind} ${row.target_id} for task ${row.task_id} until ${row.expires_at}\n`);
       });
     });
   approvals
     .command('deny <id>')
-    .description('deny a request (needs CLEARANCE_APPROVER_TOKEN)')
+    .description('deny a request (sign in: CLEARANCE_IDP_TOKEN or CLEARANCE_APPROVER_TOKEN)')
     .requiredOption('--reason <text>', 'why')
     .option('--json', 'print the decided request as JSON')
     .action(async (id: string, opts: { reason: string; json?: boolean }, command: Command) => {
       await withApp(configFrom(command), async (app) => {
-        const row = await deny(app, id, await authenticateApprover(app, process.env.CLEARANCE_APPROVER_TOKEN), opts.reason);
+        const row = await deny(app, id, await signedInApprover(app, process.env), opts.reason);
         if (opts.json) return printJson(row);
         process.stdout.write(`denied ${id}\n`);
       });
@@ -127,7 +127,7 @@ function registerApprovals(program: Command): void {
     .action(async (opts: { human: string; ttl: string; json?: boolean }, command: Command) => {
       const ttlSeconds = parseTtlSeconds(opts.ttl);
       await withApp(configFrom(command), async (app) => {
-        const credential = await issueApproverCredential(app, opts.human, ttlSeconds, osActor());
+        const credential = await issueApproverCredential(app, opts.human, ttlSeconds, await adminActor(app, 'admin', process.env));
         if (opts.json) return printJson({ human: opts.human, ttlSeconds, credential });
         process.stdout.write(`${credential}\n`);
       });

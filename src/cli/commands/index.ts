@@ -5,6 +5,7 @@ import { registerDoctor } from './doctor.js';
 import { registerGovernance } from './governance.js';
 import { registerInit } from './init.js';
 import { registerIngest } from './ingest.js';
+import { registerLogin } from './login.js';
 import { registerInspect } from './inspect.js';
 import { registerPolicy } from './policy.js';
 import { registerRuns } from './runs.js';
@@ -19,6 +20,7 @@ export const commands: Array<(program: Command) => void> = [
   registerTask,
   registerServe,
   registerGovernance,
+  registerLogin,
   registerAudit,
   registerRuns,
   registerInspect,

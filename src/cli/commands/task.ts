@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { clientLaunch, type ClientLaunch } from '../../admin/connect.js';
 import { osActor } from '../../admin/record.js';
+import { adminActor } from '../../admin/sign-in.js';
 import { revokeTask, startTask } from '../../admin/tasks.js';
 import { withApp } from '../../app/app.js';
 import { parseTtlSeconds } from '../../config/duration.js';
@@ -144,7 +145,7 @@ export function registerTask(program: Command): void {
     .option('--reason <text>', 'why', 'revoked by admin')
     .option('--json', 'print the revoked task as JSON')
     .action(async (taskId: string, opts: { reason: string; json?: boolean }, command: Command) => {
-      const row = await withApp(configFrom(command), (app) => revokeTask(app, taskId, opts.reason, osActor()));
+      const row = await withApp(configFrom(command), async (app) => revokeTask(app, taskId, opts.reason, await adminActor(app, 'admin', process.env)));
       if (opts.json) return printJson(row);
       process.stdout.write(`revoked task ${taskId} (${row.human} via ${row.agent})\n`);
     });
