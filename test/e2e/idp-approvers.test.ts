@@ -61,8 +61,8 @@ async function approveInBrowser(link: string, accountId: string): Promise<void> 
 }
 
 /** `clearance login --issuer northwind` as `accountId`: resolves with its exit status, stdout and stderr. */
-async function login(accountId: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const { out, done } = spawnCli(config, ['login', '--issuer', 'northwind'], { CLEARANCE_CONFIG: configFile });
+async function login(accountId: string, extra: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const { out, done } = spawnCli(config, ['login', '--issuer', 'northwind', ...extra], { CLEARANCE_CONFIG: configFile });
   const link = await waitFor(() => /\(or open (\S+)\)/.exec(out.stderr)?.[1], { timeoutMs: 600_000, what: 'the device-code link on stderr' });
   expect(out.stderr).toMatch(/enter the code [A-Z]{4}-[A-Z]{4}/);
   await approveInBrowser(link, accountId);
@@ -124,10 +124,14 @@ describe('approvers and admins sign in through the IdP', () => {
 
   it("a non-approver's IdP token, an unknown human and a token for the MCP resource are refused, each saying what to do", async () => {
     const { requestId } = await aliceRequestsTelemetry();
-    const bob = await login('bob');
+    const bob = await login('bob', ['--json']);
     expect(bob.status, bob.stderr).toBe(0);
-    expect((await signedIn(bob.stdout, ['approvals', 'approve', requestId])).stderr).toMatch(/bob is not an approver for class "telemetry"/);
-    expect((await signedIn(bob.stdout, ['kill', '--all', '--reason', 'x'])).stderr).toMatch(/bob may not run this command: it is for the kill_switch_owner/);
+    const bobLogin = JSON.parse(bob.stdout) as { human: string; auth: string; access_token: string };
+    expect(bobLogin).toMatchObject({ human: 'bob', auth: `idp:${idp.issuer}#bob` });
+    expect((await signedIn(bobLogin.access_token, ['approvals', 'approve', requestId])).stderr).toMatch(/bob is not an approver for class "telemetry"/);
+    expect((await signedIn(bobLogin.access_token, ['kill', '--all', '--reason', 'x'])).stderr).toMatch(
+      /bob may not run this command: it is for the kill_switch_owner/,
+    );
 
     const mallory = await login('mallory');
     expect(mallory.status).toBe(1);

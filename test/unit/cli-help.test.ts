@@ -20,14 +20,14 @@ const REPO = path.resolve(import.meta.dirname, '../..');
  */
 const NO_JSON = new Map([['serve', 'a server: stdout is the MCP stdio transport, logs go to stderr']]);
 
-/** Environment variables the code reads: the config mapping and every `process.env.CLEARANCE_…` in src/. */
+/** Environment variables the code reads: the config mapping, every `process.env.CLEARANCE_…` and every `…_ENV = 'CLEARANCE_…'` constant in src/. */
 function knownEnv(): Set<string> {
   const names = new Set<string>(Object.keys(ENV_KEYS));
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
-      else if (file.endsWith('.ts')) for (const m of readFileSync(file, 'utf8').matchAll(/process\.env\.(CLEARANCE_[A-Z_]+)/g)) names.add(m[1]!);
+      else if (file.endsWith('.ts')) for (const m of readFileSync(file, 'utf8').matchAll(/(?:process\.env\.|_ENV = ')(CLEARANCE_[A-Z_]+)/g)) names.add(m[1]!);
     }
   };
   walk(path.join(REPO, 'src'));

@@ -5,6 +5,7 @@ import { findIssuer } from '../../config/identity-providers.js';
 import { deviceLogin } from '../../identity/device-login.js';
 import { inertLine } from '../../views/inert.js';
 import { configFrom } from '../context.js';
+import { printJson } from '../json.js';
 
 /** Prints the token rather than storing it: the shell holds it for as long as the person wants, nothing lands on disk. */
 export function registerLogin(program: Command): void {
@@ -12,7 +13,8 @@ export function registerLogin(program: Command): void {
     .command('login')
     .description(`approvers and admins: sign in through the IdP (device code) and print the access token for ${IDP_TOKEN_ENV}`)
     .requiredOption('--issuer <name>', 'a configured externalIssuers entry, by name or issuer URL')
-    .action(async (opts: { issuer: string }, command: Command) => {
+    .option('--json', 'print the signed-in human, how they signed in and the access token as JSON')
+    .action(async (opts: { issuer: string; json?: boolean }, command: Command) => {
       const config = configFrom(command);
       const settings = findIssuer(config.externalIssuers, opts.issuer);
       if (!settings) {
@@ -29,6 +31,7 @@ export function registerLogin(program: Command): void {
       // Checked before it is handed out: the token verifies here and names a person the policy knows.
       const actor = await withApp(config, (app) => signedInHuman(app, token));
       process.stderr.write(`Signed in as ${actor.human} (${inertLine(actor.auth)}); the access token is on stdout, for ${IDP_TOKEN_ENV}.\n`);
+      if (opts.json) return printJson({ human: actor.human, auth: actor.auth, accessToken: token });
       process.stdout.write(`${token}\n`);
     });
 }
