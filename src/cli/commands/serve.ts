@@ -4,6 +4,7 @@ import express from 'express';
 import type { Server as HttpServer } from 'node:http';
 import type { Config } from '../../config/config.js';
 import { createHttpApp, listen, mcpPath } from '../../mcp/http.js';
+import { SCIM_PATH } from '../../scim/routes.js';
 import { metricsRoute, type OpsEndpoints } from '../../mcp/ops-routes.js';
 import { serveStdio } from '../../mcp/stdio.js';
 import { configFrom } from '../context.js';
@@ -79,7 +80,7 @@ export function registerServe(program: Command): void {
       // The public base URL for metadata links: the configured resource's origin.
       const http = createHttpApp(config, runtime, runtime.verifier, new URL(config.resource).origin, {
         ops: runtime.ops,
-        pages: { '/console': runtime.console },
+        pages: { '/console': runtime.console, ...(runtime.scim ? { [SCIM_PATH]: runtime.scim } : {}) },
       });
       const server = await listen(http.app, config.httpHost, config.httpPort);
       if (metricsMode(config) !== 'off') runtime.metrics.withProcessMetrics();
