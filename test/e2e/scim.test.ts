@@ -62,6 +62,13 @@ async function canaries(client: Client): Promise<string[]> {
 }
 
 describe('SCIM 2.0 provisioning at /scim/v2', () => {
+  it('a guessable token is refused at startup, naming the variable and the fix', async () => {
+    const configFile = path.join(config.home, '..', 'clearance.config.yaml');
+    await expect(startHttpServer(config, { CLEARANCE_CONFIG: configFile, CLEARANCE_SCIM_TOKEN: 'short' })).rejects.toThrow(
+      /CLEARANCE_SCIM_TOKEN, which is shorter than 32 characters; set it to a random token/,
+    );
+  });
+
   it('refuses a missing or wrong bearer token with 401 and a SCIM error; serves discovery as application/scim+json', async () => {
     for (const token of ['', 'not-the-token']) {
       const refused = await call('GET', '/Users', undefined, token);

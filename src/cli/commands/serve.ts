@@ -78,9 +78,10 @@ export function registerServe(program: Command): void {
         return;
       }
       // The public base URL for metadata links: the configured resource's origin.
+      const scim = runtime.scim();
       const http = createHttpApp(config, runtime, runtime.verifier, new URL(config.resource).origin, {
         ops: runtime.ops,
-        pages: { '/console': runtime.console, ...(runtime.scim ? { [SCIM_PATH]: runtime.scim } : {}) },
+        pages: { '/console': runtime.console, ...(scim ? { [SCIM_PATH]: scim } : {}) },
       });
       const server = await listen(http.app, config.httpHost, config.httpPort);
       if (metricsMode(config) !== 'off') runtime.metrics.withProcessMetrics();
