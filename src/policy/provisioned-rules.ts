@@ -1,7 +1,8 @@
 import type { PolicyFiles, PolicyRule } from './files.js';
 import type { ProvisionedState } from './provisioned.js';
 
-export const PROVISIONED_FILE = 'scim';
+/** Where a merged membership line says it came from. */
+const PROVISIONED_FILE = 'scim';
 
 /**
  * The policy with the SCIM directory merged in, as membership lines Casbin evaluates like people.csv's:

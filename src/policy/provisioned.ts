@@ -59,7 +59,6 @@ export interface ProvisionedState {
   users: ProvisionedUser[];
   groups: ProvisionedGroup[];
 }
-export const NO_PROVISIONED: ProvisionedState = { users: [], groups: [] };
 
 export class ProvisionedDirectory {
   private constructor(

@@ -32,7 +32,6 @@ export const MemberSchema = z.looseObject({
   value: z.string().min(1).max(256),
   type: z.enum(['User', 'Group']).optional(),
 });
-export type Member = z.infer<typeof MemberSchema>;
 
 export const GroupInputSchema = z.looseObject({
   schemas: schemasWith(SCHEMA.group),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditRecords } from '../../src/audit/reader.js';
 import type { Config } from '../../src/config/config.js';
 import { connectHttp, runCli, startHttpServer, taskToken } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
 
 /**
@@ -172,17 +173,32 @@ describe('SCIM 2.0 provisioning at /scim/v2', () => {
     expect(changes[0]).toMatchObject({ target: 'user:hana', actor_auth: 'bearer:CLEARANCE_SCIM_TOKEN' });
   });
 
-  it('deprovisioning wins over people.csv: a deactivated people.csv human is refused on the next call', async () => {
-    const dan = await connectHttp(server.url, taskToken(config, 'dan', 'claude-code', 'before deprovisioning'), 'scim-dan');
-    expect((await dan.callTool({ name: 'session_info', arguments: { reason: 'who am i' } })).isError).toBeFalsy();
-    const created = await call('POST', '/Users', { schemas: [USER], userName: 'dan', active: false });
-    expect(created.status, JSON.stringify(created.json)).toBe(201);
-    await expect(dan.callTool({ name: 'session_info', arguments: { reason: 'after' } })).rejects.toThrow(/no longer known to the policy/);
-    // Active again through SCIM: people.csv memberships apply as before.
-    expect(
-      (await call('PATCH', `/Users/${created.json!.id as string}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] })).json,
-    ).toMatchObject({ active: true });
-    expect((await dan.callTool({ name: 'session_info', arguments: { reason: 'reinstated' } })).isError).toBeFalsy();
-    await dan.close();
+  it('deprovisioning wins over people.csv: a deactivated people.csv human is refused on the next call, on another replica too', async () => {
+    const token = taskToken(config, 'dan', 'claude-code', 'before deprovisioning');
+    const dan = await connectHttp(server.url, token, 'scim-dan');
+    const replica = await startHttpServer(config, {}, ['--replica-id', 'scim-second']);
+    const elsewhere = await connectHttp(replica.url, token, 'scim-dan-elsewhere');
+    const refusedThere = async () =>
+      elsewhere.callTool({ name: 'session_info', arguments: { reason: 'on the other replica' } }).then(
+        () => false,
+        (err: Error) => /no longer known/.test(err.message),
+      );
+    try {
+      expect((await dan.callTool({ name: 'session_info', arguments: { reason: 'who am i' } })).isError).toBeFalsy();
+      expect(await refusedThere()).toBe(false);
+      const created = await call('POST', '/Users', { schemas: [USER], userName: 'dan', active: false });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      await expect(dan.callTool({ name: 'session_info', arguments: { reason: 'after' } })).rejects.toThrow(/no longer known to the policy/);
+      // The other replica follows the directory in the store at its next poll (the 1 s freshness bound).
+      await waitFor(refusedThere, { what: 'the second replica refuses dan' });
+      // Active again through SCIM: people.csv memberships apply as before.
+      expect(
+        (await call('PATCH', `/Users/${created.json!.id as string}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] })).json,
+      ).toMatchObject({ active: true });
+      expect((await dan.callTool({ name: 'session_info', arguments: { reason: 'reinstated' } })).isError).toBeFalsy();
+      await dan.close();
+    } finally {
+      replica.child.kill('SIGTERM');
+    }
   });
 });
