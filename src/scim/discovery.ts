@@ -1,4 +1,4 @@
-import { SCHEMA } from './resources.js';
+import { MAX_RESULTS, SCHEMA } from './resources.js';
 
 /** RFC 7644 §4 discovery: what this endpoint supports, so an IdP configures itself against it. */
 export function serviceProviderConfig(base: string): Record<string, unknown> {
@@ -7,7 +7,7 @@ export function serviceProviderConfig(base: string): Record<string, unknown> {
     documentationUri: 'https://github.com/clearance/clearance/blob/main/docs/scim.md',
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-    filter: { supported: true, maxResults: 1000 },
+    filter: { supported: true, maxResults: MAX_RESULTS },
     changePassword: { supported: false },
     sort: { supported: false },
     etag: { supported: false },

@@ -102,7 +102,10 @@ export function groupResource(row: ProvisionedGroup, base: string): Record<strin
   };
 }
 
-/** RFC 7644 §3.4.2: 1-based `startIndex`, `count` (0 gives only the total). */
+/** At most this many resources per page (ServiceProviderConfig `filter.maxResults`). */
+export const MAX_RESULTS = 1000;
+
+/** RFC 7644 §3.4.2: 1-based `startIndex`, `count` (0 gives only the total; at most MAX_RESULTS). */
 export function listResponse(resources: Record<string, unknown>[], query: { startIndex?: unknown; count?: unknown }): Record<string, unknown> {
   const int = (v: unknown, fallback: number, name: string) => {
     if (v === undefined) return fallback;
@@ -111,7 +114,7 @@ export function listResponse(resources: Record<string, unknown>[], query: { star
     return n;
   };
   const start = Math.max(1, int(query.startIndex, 1, 'startIndex'));
-  const count = Math.max(0, int(query.count, resources.length, 'count'));
+  const count = Math.min(MAX_RESULTS, Math.max(0, int(query.count, resources.length, 'count')));
   const page = resources.slice(start - 1, start - 1 + count);
   return { schemas: [SCHEMA.list], totalResults: resources.length, startIndex: start, itemsPerPage: page.length, Resources: page };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ScimError } from '../../src/scim/errors.js';
 import { parseEqFilter } from '../../src/scim/filter.js';
 import { patchGroup, patchUser } from '../../src/scim/patch.js';
-import { PatchOpSchema, SCHEMA } from '../../src/scim/resources.js';
+import { listResponse, MAX_RESULTS, PatchOpSchema, SCHEMA } from '../../src/scim/resources.js';
 import { bearerMatches } from '../../src/scim/routes.js';
 
 const ops = (operations: unknown[]) => PatchOpSchema.parse({ schemas: [SCHEMA.patch], Operations: operations }).Operations;
@@ -57,5 +57,20 @@ describe('SCIM protocol pieces', () => {
     expect(bearerMatches(`bearer ${token}`, token)).toBe(true);
     for (const header of [undefined, '', token, `Bearer ${token}x`, `Bearer ${token.slice(1)}`, `Basic ${token}`])
       expect(bearerMatches(header, token), String(header)).toBe(false);
+  });
+});
+
+describe('SCIM list responses', () => {
+  it('pages with a 1-based startIndex and count, capped at maxResults; a bad number is invalidValue', () => {
+    const resources = Array.from({ length: 1500 }, (_, i) => ({ id: String(i) }));
+    expect(listResponse(resources.slice(0, 5), { startIndex: '2', count: '2' })).toMatchObject({
+      totalResults: 5,
+      startIndex: 2,
+      itemsPerPage: 2,
+      Resources: [{ id: '1' }, { id: '2' }],
+    });
+    expect(listResponse(resources.slice(0, 5), { count: '0' })).toMatchObject({ totalResults: 5, itemsPerPage: 0 });
+    expect(listResponse(resources, {})).toMatchObject({ totalResults: 1500, itemsPerPage: MAX_RESULTS });
+    expect(scimType(() => listResponse(resources, { count: 'many' }))).toBe('invalidValue');
   });
 });
