@@ -18,6 +18,7 @@ import type { OpsEndpoints } from '../mcp/ops-routes.js';
 import { auditPort } from './audit-adapter.js';
 import { corePorts } from './core.js';
 import { readiness } from './health.js';
+import { scimEndpoint } from './scim.js';
 import { ServerMetrics } from './metrics.js';
 import { observedAuditPort, serverLogger } from './observed-audit.js';
 
@@ -29,6 +30,8 @@ export interface ServerRuntime extends SessionDeps {
   verifier: GrantVerifier;
   /** The web console's pages, mounted at /console by the HTTP transport. */
   console: Router;
+  /** SCIM 2.0 provisioning for the HTTP transport to mount at /scim/v2, null when not configured (docs/scim.md). */
+  scim(): Router | null;
   metrics: ServerMetrics;
   /** Operational log (stderr, `logLevel`): sessions, calls, refusals, shutdown. */
   logger: pino.Logger;
@@ -108,6 +111,8 @@ export async function openServer(config: Config, options: { replicaId?: string; 
     auditLog,
     verifier,
     console: consoleRouter(app),
+    // Built when the HTTP transport asks: a stdio server sharing the config file needs no SCIM token.
+    scim: () => scimEndpoint(app, auditLog),
     gate,
     core: corePorts(app, { store: app.store, embedder, sources: app.sources }, embedder.modelId),
     audit: observedAuditPort(auditPort(app, auditLog, embedder.modelId), metrics, logger),

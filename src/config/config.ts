@@ -6,6 +6,7 @@ import { formatZodError } from './errors.js';
 import { PACKAGE_ROOT } from './package.js';
 import { ExternalIssuerSchema } from './identity-providers.js';
 import { QuotasSchema } from './quotas.js';
+import { ScimConfigSchema } from './scim.js';
 
 /**
  * Configuration: defaults < config file < environment < flags (later wins).
@@ -85,6 +86,7 @@ export const ConfigSchema = z
       .array(ExternalIssuerSchema)
       .default([])
       .describe("Identity providers and other issuers whose tokens this server accepts, with each one's claim mapping."),
+    scim: ScimConfigSchema.optional().describe('SCIM 2.0 provisioning of people and groups at `/scim/v2` of `serve --http` (docs/scim.md). Default: off.'),
     redactQueries: z.boolean().default(false).describe('Record "[redacted]" instead of the query text in the audit log.'),
     auditShipSeconds: z.number().min(0).max(3600).default(5).describe('How often the local audit log is shipped into the store, in seconds.'),
     /** How long a call may wait for the kill-switch state to be read before it is refused (fail closed). */

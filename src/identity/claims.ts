@@ -4,7 +4,7 @@ import type { AgentMapping, GroupMapping, HumanMapping } from '../config/identit
 import { IdSchema } from '../labels/ids.js';
 import { GrantRefused } from './grant.js';
 import type { IdpGroups } from './identity.js';
-import { parseSubject } from './subject.js';
+import { parseSubject, type Subject } from './subject.js';
 
 /**
  * Claim mapping for identity-provider tokens: pure functions from a verified payload and the
@@ -16,13 +16,18 @@ import { parseSubject } from './subject.js';
 export function mapHuman(payload: JWTPayload, mapping: HumanMapping): string {
   const raw = parseSubject(payload[mapping.claim]);
   if (raw === null) throw new GrantRefused(`the token has no usable "${mapping.claim}" claim to name the human`);
-  let human = mapping.lowercase ? raw.toLowerCase() : raw;
+  return normaliseHuman(raw, mapping);
+}
+
+/** An IdP's name for a person as a policy human: lower-cased and domain-stripped as configured, then the explicit map (shared with SCIM). */
+export function normaliseHuman(subject: Subject, mapping: Omit<HumanMapping, 'claim'>): string {
+  let human = mapping.lowercase ? subject.toLowerCase() : subject;
   const at = human.lastIndexOf('@');
   if (at > 0) {
     const domain = human.slice(at + 1).toLowerCase();
     if (mapping.stripDomains.some((d) => d.toLowerCase() === domain)) human = human.slice(0, at);
   }
-  return mapping.map[human] ?? human;
+  return Object.hasOwn(mapping.map, human) ? mapping.map[human]! : human;
 }
 
 /** `*` matches any run of characters; everything else is literal (no regex syntax reaches RegExp). */

@@ -9,7 +9,8 @@ export interface CallRecord {
   reason: string | null;
   args: Record<string, unknown>;
   decision: 'allowed' | 'denied' | 'error' | 'killed';
-  denial?: 'method_not_allowed' | 'invalid_input' | 'not_found_or_forbidden' | 'killed' | 'grant_expired' | 'internal_error' | 'quota_exceeded';
+  denial?:
+    'method_not_allowed' | 'invalid_input' | 'not_found_or_forbidden' | 'killed' | 'grant_expired' | 'internal_error' | 'quota_exceeded' | 'unknown_human';
   boundaryPressure?: BoundaryPressure;
   chunks: Provenance[];
   withheld: number;

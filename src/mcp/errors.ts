@@ -42,6 +42,14 @@ export function unknownTool(name: string): ProtocolError {
   );
 }
 
+/** The gate's policy no longer knows the task's human (removed from people.csv, or deprovisioned over SCIM). */
+export function unknownHuman(): ProtocolError {
+  return new ProtocolError(
+    ErrorCode.InvalidRequest,
+    'Refused: the human of this task is no longer known to the policy (removed or deprovisioned); nothing was searched',
+  );
+}
+
 export function stoppedByKillSwitch(reason: string): ProtocolError {
   return new ProtocolError(ErrorCode.InvalidRequest, `Stopped by kill switch: ${reason}`);
 }

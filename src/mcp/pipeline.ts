@@ -10,6 +10,7 @@ import {
   invalidArguments,
   quotaExceeded,
   stoppedByKillSwitch,
+  unknownHuman,
   unknownTool,
   type ProtocolError,
 } from './errors.js';
@@ -136,6 +137,9 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
     throw new Refusal(internalFailure(), { decision: 'error', denial: 'internal_error', error: safeMessage(err) });
   });
 
+  // Decided by the gate: a human the policy in force does not know has no principals at all.
+  if (ctx.authority.principals.length === 0)
+    throw new Refusal(unknownHuman(), { decision: 'denied', denial: 'unknown_human', policyVersion: ctx.authority.policyVersion });
   const tool = TOOLS.find((t) => t.name === name);
   if (!tool || !ctx.authority.methods.includes(tool.name)) {
     throw new Refusal(unknownTool(name), {

@@ -1,9 +1,19 @@
 import { readUntilFresh, STALE_AFTER_MS } from '../config/freshness.js';
 import type { Store } from '../store/store.js';
 import { PolicyEngine } from './engine.js';
-import { parsePolicyTexts, policyVersion, readPolicyFolder } from './files.js';
-import { engineOf, PolicyVersions } from './versions.js';
+import { parsePolicyTexts, policyVersion, readPolicyFiles, readPolicyFolder, type PolicyFiles } from './files.js';
+import { ProvisionedDirectory, type ProvisionedState } from './provisioned.js';
+import { withProvisioned } from './provisioned-rules.js';
+import { filesOf, PolicyVersions } from './versions.js';
 
+/** The policy files an engine is built from, before the SCIM directory is merged in. */
+interface PolicyBase {
+  files: PolicyFiles;
+  where: string;
+}
+
+/** One engine from the policy files and the provisioned directory (see provisioned-rules.ts). */
+const build = (base: PolicyBase, provisioned: ProvisionedState) => PolicyEngine.fromFiles(withProvisioned(base.files, provisioned), base.where);
 
 export class PolicyUnavailable extends Error {
   override name = 'PolicyUnavailable';
@@ -26,9 +36,10 @@ export interface LivePolicyOptions {
 }
 
 /**
- * The policy a process serves: the live published version in the store, else the policy folder.
- * It follows new versions by polling (the kill-switch watcher's design) and swaps engines
- * atomically: a call sees one engine, whole. A version that fails to parse is never served.
+ * The policy a process serves: the live published version in the store, else the policy folder,
+ * with the SCIM-provisioned directory merged in. It follows new versions and directory changes by
+ * polling (the kill-switch watcher's design) and swaps engines atomically: a call sees one engine,
+ * whole. A version that fails to parse is never served.
  */
 export class LivePolicy {
   private seq: number | null = null;
@@ -42,15 +53,20 @@ export class LivePolicy {
 
   private constructor(
     private engine: PolicyEngine,
+    private base: PolicyBase,
+    private provisioned: { version: string; state: ProvisionedState },
     private readonly versions: PolicyVersions,
+    readonly directory: ProvisionedDirectory,
     private readonly policyDir: string,
   ) {}
 
   static async open(store: Store, policyDir: string): Promise<LivePolicy> {
     const versions = await PolicyVersions.open(store);
+    const directory = await ProvisionedDirectory.open(store);
     const live = await versions.live();
-    const engine = live ? await engineOf(live) : await PolicyEngine.load(policyDir);
-    const policy = new LivePolicy(engine, versions, policyDir);
+    const base = live ? filesOf(live) : { files: await readPolicyFiles(policyDir), where: policyDir };
+    const provisioned = { version: await directory.version(), state: await directory.state() };
+    const policy = new LivePolicy(await build(base, provisioned.state), base, provisioned, versions, directory, policyDir);
     policy.seq = live?.seq ?? null;
     return policy;
   }
@@ -129,6 +145,13 @@ export class LivePolicy {
       }
       if (seq > 0 && seq !== this.seq) await this.followPublished(seq);
       else if (seq === 0 && this.options.watchFolder) await this.followFolder();
+      try {
+        await this.followDirectory();
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        this.options.events?.refused?.({ what: 'the provisioned (SCIM) directory', error: this.lastError });
+        return;
+      }
       this.lastRead = Math.max(this.lastRead, started);
       this.lastError = null;
     })();
@@ -144,7 +167,8 @@ export class LivePolicy {
     const row = await this.versions.byNumber(seq);
     if (!row) return;
     try {
-      this.swap(await engineOf(row), seq);
+      const base = filesOf(row);
+      this.swap(await build(base, this.provisioned.state), base, seq);
     } catch (err) {
       this.options.events?.refused?.({ what: `published policy v${seq}`, error: (err as Error).message });
     }
@@ -156,15 +180,29 @@ export class LivePolicy {
       const version = policyVersion(texts);
       if (version === this.engine.version || version === this.refusedFolder) return;
       this.refusedFolder = version;
-      this.swap(await PolicyEngine.fromFiles(parsePolicyTexts(this.policyDir, texts), this.policyDir), null);
+      const base = { files: parsePolicyTexts(this.policyDir, texts), where: this.policyDir };
+      this.swap(await build(base, this.provisioned.state), base, null);
     } catch (err) {
       this.options.events?.refused?.({ what: `the edit of ${this.policyDir}`, error: (err as Error).message });
     }
   }
 
-  private swap(engine: PolicyEngine, seq: number | null): void {
+  /**
+   * A SCIM change is merged into the version in force: same policy version, new engine (the change
+   * itself is audited by the SCIM endpoint). A read failure here fails closed like the policy's.
+   */
+  private async followDirectory(): Promise<void> {
+    const version = await this.directory.version();
+    if (version === this.provisioned.version) return;
+    const provisioned = { version, state: await this.directory.state() };
+    this.engine = await build(this.base, provisioned.state);
+    this.provisioned = provisioned;
+  }
+
+  private swap(engine: PolicyEngine, base: PolicyBase, seq: number | null): void {
     const from = this.engine.version;
     this.engine = engine;
+    this.base = base;
     this.seq = seq;
     this.options.events?.swapped?.({ version: engine.version, seq, from });
   }

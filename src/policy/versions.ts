@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Store } from '../store/store.js';
 import type { TypedTable } from '../store/typed-table.js';
 import { PolicyEngine } from './engine.js';
-import { parsePolicyTexts, PolicyError, type PolicyTexts } from './files.js';
+import { parsePolicyTexts, PolicyError, type PolicyFiles, type PolicyTexts } from './files.js';
 
 /**
  * Published policy versions in the store: immutable rows, numbered. The live version is the row with
@@ -102,7 +102,14 @@ export class PolicyVersions {
   }
 }
 
-/** The engine for a published version; rule locations name it, e.g. `policy@v3/people.csv:4`. */
+/** A published version's files; rule locations name it, e.g. `policy@v3/people.csv:4`. */
+export function filesOf(row: PolicyVersionRow): { files: PolicyFiles; where: string } {
+  const where = `policy@v${row.seq}`;
+  return { files: parsePolicyTexts(where, PolicyVersions.texts(row)), where };
+}
+
+/** The engine for a published version. */
 export async function engineOf(row: PolicyVersionRow): Promise<PolicyEngine> {
-  return PolicyEngine.fromFiles(parsePolicyTexts(`policy@v${row.seq}`, PolicyVersions.texts(row)), `policy@v${row.seq}`);
+  const { files, where } = filesOf(row);
+  return PolicyEngine.fromFiles(files, where);
 }

@@ -4,6 +4,7 @@ import express from 'express';
 import type { Server as HttpServer } from 'node:http';
 import type { Config } from '../../config/config.js';
 import { createHttpApp, listen, mcpPath } from '../../mcp/http.js';
+import { SCIM_PATH } from '../../scim/routes.js';
 import { metricsRoute, type OpsEndpoints } from '../../mcp/ops-routes.js';
 import { serveStdio } from '../../mcp/stdio.js';
 import { configFrom } from '../context.js';
@@ -77,9 +78,10 @@ export function registerServe(program: Command): void {
         return;
       }
       // The public base URL for metadata links: the configured resource's origin.
+      const scim = runtime.scim();
       const http = createHttpApp(config, runtime, runtime.verifier, new URL(config.resource).origin, {
         ops: runtime.ops,
-        pages: { '/console': runtime.console },
+        pages: { '/console': runtime.console, ...(scim ? { [SCIM_PATH]: scim } : {}) },
       });
       const server = await listen(http.app, config.httpHost, config.httpPort);
       if (metricsMode(config) !== 'off') runtime.metrics.withProcessMetrics();
