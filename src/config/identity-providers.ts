@@ -85,6 +85,17 @@ export const GroupMappingSchema = z
   })
   .strict();
 
+/** The web console signs people in through this issuer: OIDC authorization code + PKCE, as a public client. */
+export const ConsoleSignInSchema = z
+  .object({
+    clientId: z.string().min(1).describe("The console's client id at the identity provider (a public client: PKCE, no secret)."),
+    /** Registered at the IdP exactly; the console never derives it from the request's Host header. */
+    redirectUri: z.url().describe("The console's callback as registered at the IdP: <console origin>/console/login/oidc/callback."),
+    scopes: z.array(z.string().min(1)).default(['openid']).describe('Scopes the console asks for (openid, plus what the human claim needs: email, profile).'),
+    label: z.string().min(1).max(80).optional().describe('The sign-in button text, e.g. "Northwind SSO". Default: the issuer.'),
+  })
+  .strict();
+
 export const ExternalIssuerSchema = z
   .object({
     issuer: z.string().min(1).describe('The `iss` of the tokens this entry accepts.'),
@@ -104,6 +115,7 @@ export const ExternalIssuerSchema = z
     human: HumanMappingSchema.prefault({}).describe('Which claim names the human, and how it becomes a policy id.'),
     agent: AgentMappingSchema.prefault({}).describe('Which claim names the OAuth client, and which agent workflow each client acts as.'),
     groups: GroupMappingSchema.optional().describe('IdP groups that stand for policy groups (absent: people.csv alone).'),
+    console: ConsoleSignInSchema.optional().describe('Let people sign in to the web console through this issuer (absent: not offered).'),
     /** The purpose recorded for a session that is its own task (no task claim in the token). */
     defaultPurpose: z
       .string()
@@ -117,3 +129,4 @@ export type ExternalIssuer = z.infer<typeof ExternalIssuerSchema>;
 export type HumanMapping = z.infer<typeof HumanMappingSchema>;
 export type AgentMapping = z.infer<typeof AgentMappingSchema>;
 export type GroupMapping = z.infer<typeof GroupMappingSchema>;
+export type ConsoleSignIn = z.infer<typeof ConsoleSignInSchema>;

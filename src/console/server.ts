@@ -6,6 +6,7 @@ import type { App } from '../app/app.js';
 import { CsrfTokens } from './csrf.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { authRoutes } from './routes/auth.js';
+import { oidcRoutes } from './routes/oidc.js';
 import { runRoutes } from './routes/runs.js';
 import { sourceRoutes } from './routes/sources.js';
 import { switchRoutes } from './routes/switches.js';
@@ -37,7 +38,7 @@ export function consoleRouter(app: App): Router {
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
   router.use(sessionMiddleware(app, csrf));
   router.get('/', (_req, res) => res.redirect(303, '/console/approvals'));
-  for (const routes of [authRoutes, approvalRoutes, runRoutes, switchRoutes, sourceRoutes]) router.use(routes(app, views, csrf));
+  for (const routes of [authRoutes, oidcRoutes, approvalRoutes, runRoutes, switchRoutes, sourceRoutes]) router.use(routes(app, views, csrf));
   // An error page, never a stack trace.
   router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     views.page(res.status(500), 'error', { title: 'Console error', message: err.message });

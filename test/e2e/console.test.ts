@@ -9,6 +9,7 @@ import { readAuditRecords } from '../../src/audit/reader.js';
 import type { AdminEvent } from '../../src/audit/record.js';
 import type { Config } from '../../src/config/config.js';
 import { runCli, startHttpServer } from '../helpers/cli.js';
+import { CONSOLE_CLIENT, freePort, startOidcProvider, type TestIdp } from '../helpers/oidc-provider.js';
 import { waitFor } from '../helpers/wait.js';
 import { REPO, tempWorld, type SearchResults } from '../helpers/world.js';
 
@@ -36,6 +37,7 @@ let server: ChildProcess;
 let base: string;
 let mcpUrl: string;
 let browser: Browser;
+let idp: TestIdp;
 const violations: string[] = [];
 
 const credential = (human: string) => runCli(config, ['console', 'credential', '--human', human]).stdout.trim();
@@ -103,7 +105,23 @@ beforeAll(async () => {
   const corpus = path.join(config.corporaDir, 'eng-docs/corpus.yaml');
   writeFileSync(corpus, readFileSync(corpus, 'utf8').replace(/^title: .*$/m, `title: ${JSON.stringify(`Engineering ${XSS}`)}`));
   expect(runCli(config, ['ingest']).status).toBe(0);
-  const http = await startHttpServer(config);
+  // A real OIDC provider the console signs people in through, with the same claim mapping agents' tokens get.
+  const port = await freePort();
+  const callback = `http://127.0.0.1:${port}/console/login/oidc/callback`;
+  idp = await startOidcProvider({ resource: `http://127.0.0.1:${port}/mcp`, scope: 'clearance', redirectUri: callback, consoleRedirectUri: callback });
+  const configFile = path.join(config.home, '..', 'clearance.config.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'externalIssuers:',
+      `  - issuer: ${idp.issuer}`,
+      `    jwksUri: ${idp.issuer}/jwks`,
+      '    human: { claim: sub, map: { "00u-frank": frank } }',
+      `    console: { clientId: ${CONSOLE_CLIENT}, redirectUri: "${callback}", label: Northwind SSO }`,
+      '',
+    ].join('\n'),
+  );
+  const http = await startHttpServer(config, { CLEARANCE_CONFIG: configFile }, ['--port', String(port)]);
   server = http.child;
   mcpUrl = http.url;
   base = new URL(http.url).origin;
@@ -113,6 +131,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   server?.kill('SIGKILL');
+  await idp?.close();
 });
 
 describe('the web console in headless Chromium', () => {
@@ -213,5 +232,58 @@ describe('the web console in headless Chromium', () => {
     expect(actions.find((a) => a.action === 'kill')).toMatchObject({ actor: 'frank', target: task.task_id });
     expect(actions.filter((a) => a.action === 'console.signin').map((a) => a.actor)).toEqual(['erin', 'frank']);
     await alice.close().catch(() => undefined);
+  });
+
+  it('signs a person in through the identity provider (code + PKCE, state and nonce checked), mapped like agent tokens; failures are 401 and audited', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // The IdP's subject is an opaque id; the issuer's human mapping makes it frank.
+    idp.signIn.accountId = '00u-frank';
+    await page.goto(`${base}/console/login`);
+    await page.click('#sign-in-oidc-0');
+    await page.waitForURL(/\/console\/approvals$/);
+    expect(await page.textContent('#signed-in-as')).toBe('frank');
+    // An action as the OIDC session records issuer and subject.
+    await page.goto(`${base}/console/kill`);
+    await page.selectOption('#kill-scope', 'agent');
+    await page.fill('#kill-value', 'ops-agent');
+    await page.fill('#kill-reason', 'oidc drill');
+    await page.click('#kill');
+    await page.waitForURL(/\/console\/kill$/);
+
+    // A callback whose state is not this browser's transaction's is refused, as is one with no transaction at all.
+    const start = await fetch(`${base}/console/login/oidc/0`, { redirect: 'manual' });
+    expect(start.status).toBe(303);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    const transaction = /clearance_console_oidc=([^;]+)/.exec(start.headers.get('set-cookie') ?? '')![1]!;
+    const forged = await fetch(`${base}/console/login/oidc/callback?${new URLSearchParams({ code: 'x', state: 'forged', iss: idp.issuer })}`, {
+      headers: { cookie: `clearance_console_oidc=${transaction}` },
+    });
+    expect(forged.status).toBe(401);
+    const none = await fetch(`${base}/console/login/oidc/callback?code=x&state=${authorize.searchParams.get('state')}`);
+    expect(none.status).toBe(401);
+
+    // A subject the policy does not know is no one.
+    idp.signIn.accountId = 'mallory';
+    const stranger = await (await browser.newContext()).newPage();
+    await stranger.goto(`${base}/console/login`);
+    await stranger.click('#sign-in-oidc-0');
+    await stranger.waitForURL(/\/console\/login\/oidc\/callback/);
+    expect(await stranger.textContent('.notice')).toMatch(/mallory is not a known human/);
+
+    const actions = (await readAuditRecords(config.auditDir)).filter((r): r is AdminEvent & typeof r => r.kind === 'admin');
+    const oidcAuth = `oidc:${idp.issuer}#00u-frank`;
+    expect(actions.find((a) => a.action === 'console.signin' && a.actor_auth === oidcAuth)).toMatchObject({
+      actor: 'frank',
+      detail: { issuer: idp.issuer, subject: '00u-frank' },
+    });
+    expect(actions.find((a) => a.action === 'kill' && a.target === 'ops-agent')).toMatchObject({ actor: 'frank', actor_auth: oidcAuth });
+    const refusals = actions.filter((a) => a.action === 'console.signin.refused').map((a) => String((a.detail as { error: string }).error));
+    expect(refusals).toHaveLength(3);
+    expect(refusals[0]).toMatch(/state/);
+    expect(refusals[1]).toMatch(/no sign-in in progress/);
+    expect(refusals[2]).toMatch(/mallory is not a known human/);
+    await context.close();
   });
 });
