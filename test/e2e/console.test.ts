@@ -190,6 +190,13 @@ describe('the web console in headless Chromium', () => {
     expect(after.structuredContent!.results.some((r) => r.data_class === 'telemetry')).toBe(true);
 
     // erin, an auditor, opens the run's timeline and packet.
+    // Filters: boundary pressure (alice was withheld telemetry and asked for it), a window after everything, a time that is no time.
+    await erin.goto(`${base}/console/runs?human=alice&pressure=yes`);
+    expect(await erin.locator('tr.run').count()).toBe(1);
+    await erin.goto(`${base}/console/runs?human=alice&since=2099-01-01T00:00`);
+    expect(await erin.locator('tr.run').count()).toBe(0);
+    expect((await erin.goto(`${base}/console/runs?since=yesterday`))!.status()).toBe(400);
+    expect(await erin.textContent('.notice')).toMatch(/^since: "yesterday" is not a time/);
     await erin.goto(`${base}/console/runs?human=alice`);
     await shot(erin, 'runs');
     await erin.locator('a.run-link').first().click();
