@@ -109,7 +109,7 @@ export async function openServer(config: Config, options: { replicaId?: string; 
     watcher,
     auditLog,
     verifier,
-    console: consoleRouter(app),
+    console: consoleRouter(app, watcher),
     gate,
     core: corePorts(app, { store: app.store, embedder, sources: app.sources }, embedder.modelId),
     audit: observedAuditPort(auditPort(app, auditLog, embedder.modelId), metrics, logger),

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -217,6 +217,11 @@ describe('the web console in headless Chromium', () => {
     await frank.click('#kill');
     await frank.waitForURL(/\/console\/kill$/);
     expect(await frank.locator('tr.switch .reason').textContent()).toBe(`runaway agent ${XSS}`);
+    // The effect is visible: this serving process's watcher picks the switch up and is fresh.
+    await waitFor(async () => (await frank.reload(), /^1 active switch/.test((await frank.textContent('#watcher-holds')) ?? '')), {
+      what: 'the watcher to hold the new switch',
+    });
+    expect(await frank.textContent('#watcher-status')).toMatch(/^fresh: last poll 20\d\d-/);
     await shot(frank, 'kill-switch');
     const refusal = await waitFor(
       () =>
@@ -292,5 +297,46 @@ describe('the web console in headless Chromium', () => {
     expect(refusals[1]).toMatch(/no sign-in in progress/);
     expect(refusals[2]).toMatch(/mallory is not a known human/);
     await context.close();
+  });
+
+  it('an auditor reads the live policy, its history and a diff, explains a document, and sees audit verify per replica; others get 403', async () => {
+    expect(runCli(config, ['policy', 'apply', '--message', 'first published version']).status).toBe(0);
+    appendFileSync(path.join(config.policyDir, 'people.csv'), 'g, user:dan, group:support\n');
+    const applied = runCli(config, ['policy', 'apply', '--message', `dan joins support ${XSS}`]);
+    expect(applied.status, applied.stderr).toBe(0);
+
+    const erin = await signIn('erin');
+    await erin.goto(`${base}/console/policy`);
+    await waitFor(async () => (await erin.reload(), (await erin.textContent('body'))?.includes('(published v2)')), { what: 'the console to follow v2' });
+    expect(await erin.locator('tr.policy-version').count()).toBe(2);
+    expect(await erin.locator('tr.policy-version').first().locator('td').last().textContent()).toBe(`dan joins support ${XSS}`);
+    await erin.selectOption('#diff-from', 'v1');
+    await erin.selectOption('#diff-to', 'v2');
+    await erin.click('#diff');
+    expect(await erin.textContent('#policy-diff')).toContain('+g, user:dan, group:support');
+
+    await erin.fill('#explain-human', 'alice');
+    await erin.fill('#explain-agent', 'claude-code');
+    await erin.fill('#explain-doc', 'no/such.md');
+    await erin.click('#explain');
+    expect(await erin.textContent('.notice')).toMatch(/explain: --doc no\/such.md: no such document/);
+    await erin.fill('#explain-doc', 'runbooks/prod-database.md');
+    await erin.click('#explain');
+    expect(await erin.textContent('#explain-decision')).toMatch(/^ALLOWED|^DENIED by/);
+    expect(await erin.locator('#explanation').textContent()).toContain('runbooks/prod-database.md: class');
+    // The diff stays on the page beside the explanation.
+    expect(await erin.textContent('#policy-diff')).toContain('+g, user:dan, group:support');
+
+    // The replica serving this test wrote the records above; its chain verifies.
+    expect(await erin.locator('tr.replica .status').allTextContents()).toContain('ok');
+    expect(await erin.locator('tr.replica .status').allTextContents()).not.toContain('BROKEN');
+    await shot(erin, 'policy');
+    await noScriptRan(erin);
+
+    // frank holds the kill switch but is no auditor: 403, and the refusal is on record.
+    const frankPage = await fetch(`${base}/console/policy`, { headers: { cookie: `clearance_console=${credential('frank')}` } });
+    expect(frankPage.status).toBe(403);
+    const refused = (await readAuditRecords(config.auditDir)).filter((r): r is AdminEvent & typeof r => r.kind === 'admin' && r.action === 'console.refused');
+    expect(refused.at(-1)).toMatchObject({ actor: 'frank', target: 'policy.view' });
   });
 });

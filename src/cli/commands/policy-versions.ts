@@ -6,7 +6,7 @@ import { osActor } from '../../admin/record.js';
 import { withApp } from '../../app/app.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { EXPECTATIONS_FILE } from '../../policy/expectations.js';
-import { diffPolicies, engineOf, PolicyVersions } from '../../policy/versions.js';
+import { engineOf, PolicyVersions } from '../../policy/versions.js';
 import { configFrom } from '../context.js';
 import { printTable } from '../output.js';
 
@@ -49,12 +49,7 @@ export function registerPolicyVersions(policyCmd: Command): void {
     .command('diff <a> <b>')
     .description('what changed between two published versions (v3, 3 or a hash prefix)')
     .action(async (a: string, b: string, _opts: unknown, command: Command) => {
-      const text = await withApp(configFrom(command), async (app) => {
-        const versions = await PolicyVersions.open(app.store);
-        const [from, to] = await Promise.all([versions.get(a), versions.get(b)]);
-        if (!from || !to) throw new Error(`no published policy version "${!from ? a : b}" (see \`clearance policy versions\`)`);
-        return diffPolicies(PolicyVersions.texts(from), PolicyVersions.texts(to), [`v${from.seq}`, `v${to.seq}`]);
-      });
+      const text = await withApp(configFrom(command), async (app) => (await PolicyVersions.open(app.store)).diff(a, b));
       process.stdout.write(text || 'no difference\n');
     });
   policyCmd
