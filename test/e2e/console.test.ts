@@ -314,6 +314,8 @@ describe('the web console in headless Chromium', () => {
     await erin.selectOption('#diff-to', 'v2');
     await erin.click('#diff');
     expect(await erin.textContent('#policy-diff')).toContain('+g, user:dan, group:support');
+    // One implementation: the page shows exactly what `clearance policy diff` prints.
+    expect(await erin.textContent('#policy-diff')).toBe(runCli(config, ['policy', 'diff', 'v1', 'v2']).stdout);
 
     await erin.fill('#explain-human', 'alice');
     await erin.fill('#explain-agent', 'claude-code');
