@@ -3,34 +3,16 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditRecords } from '../../src/audit/reader.js';
 import type { AdminEvent } from '../../src/audit/record.js';
 import type { Config } from '../../src/config/config.js';
 import { runCli, startHttpServer } from '../helpers/cli.js';
-import { CONSOLE_CLIENT, freePort, startOidcProvider, type TestIdp } from '../helpers/oidc-provider.js';
+import { launchChromium, startConsoleIdp, XSS } from '../helpers/console-browser.js';
+import type { TestIdp } from '../helpers/oidc-provider.js';
 import { waitFor } from '../helpers/wait.js';
 import { REPO, tempWorld, type SearchResults } from '../helpers/world.js';
-
-/** Each payload would set window.__xss if the console ever rendered it as markup or followed it as a link. */
-const XSS = [
-  '<script>window.__xss = "script"</script>',
-  '<img src=x onerror="window.__xss = \'img\'">',
-  '<a href="javascript:window.__xss=\'link\'">open me</a> [click](javascript:window.__xss=1)',
-  '**approve me** # urgent',
-].join(' ');
-
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let config: Config;
 let server: ChildProcess;
@@ -105,27 +87,13 @@ beforeAll(async () => {
   const corpus = path.join(config.corporaDir, 'eng-docs/corpus.yaml');
   writeFileSync(corpus, readFileSync(corpus, 'utf8').replace(/^title: .*$/m, `title: ${JSON.stringify(`Engineering ${XSS}`)}`));
   expect(runCli(config, ['ingest']).status).toBe(0);
-  // A real OIDC provider the console signs people in through, with the same claim mapping agents' tokens get.
-  const port = await freePort();
-  const callback = `http://127.0.0.1:${port}/console/login/oidc/callback`;
-  idp = await startOidcProvider({ resource: `http://127.0.0.1:${port}/mcp`, scope: 'clearance', redirectUri: callback, consoleRedirectUri: callback });
-  const configFile = path.join(config.home, '..', 'clearance.config.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'externalIssuers:',
-      `  - issuer: ${idp.issuer}`,
-      `    jwksUri: ${idp.issuer}/jwks`,
-      '    human: { claim: sub, map: { "00u-frank": frank } }',
-      `    console: { clientId: ${CONSOLE_CLIENT}, redirectUri: "${callback}", label: Northwind SSO }`,
-      '',
-    ].join('\n'),
-  );
-  const http = await startHttpServer(config, { CLEARANCE_CONFIG: configFile }, ['--port', String(port)]);
+  const started = await startConsoleIdp(config);
+  idp = started.idp;
+  const http = await startHttpServer(config, { CLEARANCE_CONFIG: started.configFile }, ['--port', String(started.port)]);
   server = http.child;
   mcpUrl = http.url;
   base = new URL(http.url).origin;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
