@@ -1,7 +1,7 @@
 import type { App } from '../app/app.js';
 import type { Actor } from '../governance/governance.js';
 import type { ApprovalRow } from '../governance/tables.js';
-import { APPROVER_AUDIENCE, mintApproverCredential, verifyApproverCredential, type HumanCredentialAudience } from '../identity/approver.js';
+import { APPROVER_AUDIENCE, mintApproverCredential, verifyApproverCredential, type HumanCredentialAudience, type SignedInVia } from '../identity/approver.js';
 import { publishedVerificationKeys, publishVerificationKey } from '../identity/key-registry.js';
 import { AdminError } from './tasks.js';
 import { auditAdmin } from './record.js';
@@ -44,12 +44,13 @@ export async function issueApproverCredential(
   ttlSeconds: number,
   actor: Actor,
   audience: HumanCredentialAudience = APPROVER_AUDIENCE,
+  via?: SignedInVia,
 ): Promise<string> {
   if (!app.policy().isHuman(human)) throw new AdminError(`--human ${human}: not a known human (policy/people.csv)`);
   const key = await app.signingKey();
   await publishVerificationKey(app.store, key);
-  const { token, jti } = await mintApproverCredential(key, app.config, human, ttlSeconds, audience);
+  const { token, jti } = await mintApproverCredential(key, app.config, human, ttlSeconds, audience, via);
   const action = audience === APPROVER_AUDIENCE ? 'approver.credential' : 'console.credential';
-  await auditAdmin(app, { action, target: human, actor, detail: { jti, ttl_seconds: ttlSeconds } });
+  await auditAdmin(app, { action, target: human, actor, detail: { jti, ttl_seconds: ttlSeconds, ...(via ? { issuer: via.iss, subject: via.sub } : {}) } });
   return token;
 }

@@ -110,7 +110,7 @@ export async function openServer(config: Config, options: { replicaId?: string; 
     watcher,
     auditLog,
     verifier,
-    console: consoleRouter(app),
+    console: consoleRouter(app, watcher),
     // Built when the HTTP transport asks: a stdio server sharing the config file needs no SCIM token.
     scim: () => scimEndpoint(app, auditLog),
     gate,

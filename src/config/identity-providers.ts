@@ -103,6 +103,17 @@ export const AdminSignInSchema = z
   })
   .strict();
 
+/** The web console signs people in through this issuer: OIDC authorization code + PKCE, as a public client. */
+export const ConsoleSignInSchema = z
+  .object({
+    clientId: z.string().min(1).describe("The console's client id at the identity provider (a public client: PKCE, no secret)."),
+    /** Registered at the IdP exactly; the console never derives it from the request's Host header. */
+    redirectUri: z.url().describe("The console's callback as registered at the IdP: <console origin>/console/login/oidc/callback."),
+    scopes: z.array(z.string().min(1)).default(['openid']).describe('Scopes the console asks for (openid, plus what the human claim needs: email, profile).'),
+    label: z.string().min(1).max(80).optional().describe('The sign-in button text, e.g. "Northwind SSO". Default: the issuer.'),
+  })
+  .strict();
+
 export const ExternalIssuerSchema = z
   .object({
     issuer: z.string().min(1).describe('The `iss` of the tokens this entry accepts.'),
@@ -124,6 +135,7 @@ export const ExternalIssuerSchema = z
     agent: AgentMappingSchema.prefault({}).describe('Which claim names the OAuth client, and which agent workflow each client acts as.'),
     groups: GroupMappingSchema.optional().describe('IdP groups that stand for policy groups (absent: people.csv alone).'),
     admin: AdminSignInSchema.optional().describe('Approvers and admins sign in to the CLI through this IdP (absent: they cannot).'),
+    console: ConsoleSignInSchema.optional().describe('Let people sign in to the web console through this issuer (absent: not offered).'),
     /** The purpose recorded for a session that is its own task (no task claim in the token). */
     defaultPurpose: z
       .string()
@@ -143,3 +155,4 @@ export type AdminSignIn = z.infer<typeof AdminSignInSchema>;
 export function findIssuer(issuers: readonly ExternalIssuer[], nameOrIssuer: string): ExternalIssuer | undefined {
   return issuers.find((i) => i.name === nameOrIssuer || i.issuer === nameOrIssuer);
 }
+export type ConsoleSignIn = z.infer<typeof ConsoleSignInSchema>;

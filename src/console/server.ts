@@ -3,9 +3,12 @@ import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { App } from '../app/app.js';
+import type { KillSwitchWatcher } from '../governance/watcher.js';
 import { CsrfTokens } from './csrf.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { authRoutes } from './routes/auth.js';
+import { oidcRoutes } from './routes/oidc.js';
+import { policyRoutes } from './routes/policy.js';
 import { runRoutes } from './routes/runs.js';
 import { sourceRoutes } from './routes/sources.js';
 import { switchRoutes } from './routes/switches.js';
@@ -27,8 +30,11 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
   next();
 }
 
-/** The web console for approvers, auditors and kill-switch owners, mounted at /console; every decision is the admin core's. */
-export function consoleRouter(app: App): Router {
+/**
+ * The web console for approvers, auditors and kill-switch owners, mounted at /console; every decision is the admin core's.
+ * `watcher` is the serving process's kill-switch watcher (absent for `clearance console`, which serves no MCP).
+ */
+export function consoleRouter(app: App, watcher?: KillSwitchWatcher): Router {
   const views = new Views();
   const csrf = new CsrfTokens();
   const router = Router();
@@ -37,7 +43,8 @@ export function consoleRouter(app: App): Router {
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
   router.use(sessionMiddleware(app, csrf));
   router.get('/', (_req, res) => res.redirect(303, '/console/approvals'));
-  for (const routes of [authRoutes, approvalRoutes, runRoutes, switchRoutes, sourceRoutes]) router.use(routes(app, views, csrf));
+  for (const routes of [authRoutes, oidcRoutes, approvalRoutes, runRoutes, switchRoutes, sourceRoutes, policyRoutes])
+    router.use(routes(app, views, csrf, watcher));
   // An error page, never a stack trace.
   router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     views.page(res.status(500), 'error', { title: 'Console error', message: err.message });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
+import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { SigningKey } from './keys.js';
 
@@ -8,6 +9,10 @@ export const APPROVER_AUDIENCE = 'clearance-approver';
 /** The web console's sign-in credential: the same kind of JWT, for a different audience (one never opens the other). */
 export const CONSOLE_AUDIENCE = 'clearance-console';
 export type HumanCredentialAudience = typeof APPROVER_AUDIENCE | typeof CONSOLE_AUDIENCE;
+
+/** The identity-provider sign-in a console credential stands for, carried so every action records issuer and subject. */
+export const SignedInViaSchema = z.object({ iss: z.string().min(1), sub: z.string().min(1) }).strict();
+export type SignedInVia = z.infer<typeof SignedInViaSchema>;
 
 export interface AuthenticatedHuman {
   human: string;
@@ -21,9 +26,10 @@ export async function mintApproverCredential(
   human: string,
   ttlSeconds: number,
   audience: HumanCredentialAudience = APPROVER_AUDIENCE,
+  via?: SignedInVia,
 ): Promise<{ token: string; jti: string }> {
   const jti = randomUUID();
-  const token = await new SignJWT({})
+  const token = await new SignJWT(via ? { via } : {})
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
     .setIssuer(config.issuer)
     .setAudience(audience)
@@ -47,6 +53,8 @@ export async function verifyApproverCredential(
   try {
     const { payload } = await jwtVerify(credential, createLocalJWKSet({ keys }), { audience, issuer: config.issuer, algorithms: ['EdDSA'] });
     if (typeof payload.sub !== 'string') throw new Error('no subject');
+    const via = SignedInViaSchema.safeParse(payload.via);
+    if (via.success) return { human: payload.sub, auth: `oidc:${via.data.iss}#${via.data.sub}` };
     const kind = audience === APPROVER_AUDIENCE ? 'approver-credential' : 'console-credential';
     return { human: payload.sub, auth: `${kind}:${String(payload.jti ?? '')}` };
   } catch (err) {

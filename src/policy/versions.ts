@@ -74,6 +74,13 @@ export class PolicyVersions {
     return (await this.table.rows(undefined, { latest: true })).find((r) => r.seq === seq) ?? null;
   }
 
+  /** What changed between two published versions (`v3`, `3` or a hash prefix): a unified diff, empty when none. */
+  async diff(a: string, b: string): Promise<{ from: number; to: number; diff: string }> {
+    const [from, to] = await Promise.all([this.get(a), this.get(b)]);
+    if (!from || !to) throw new Error(`no published policy version "${!from ? a : b}" (see \`clearance policy versions\`)`);
+    return { from: from.seq, to: to.seq, diff: diffPolicies(PolicyVersions.texts(from), PolicyVersions.texts(to), [`v${from.seq}`, `v${to.seq}`]) };
+  }
+
   /** The texts a version stores. */
   static texts(row: PolicyVersionRow): PolicyTexts {
     return TextsSchema.parse(JSON.parse(row.texts));

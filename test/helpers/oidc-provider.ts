@@ -22,6 +22,8 @@ export const PRE_REGISTERED_CLIENT = 'northwind-claude';
 export const CLI_CLIENT = 'clearance-cli';
 /** The scope of the admin audience (a resource server scope, granted with `resource=<adminAudience>`). */
 export const ADMIN_SCOPE = 'clearance-admin';
+/** The web console's public client, registered when the test passes `consoleRedirectUri`. */
+export const CONSOLE_CLIENT = 'clearance-console';
 
 export async function freePort(): Promise<number> {
   const probe = createServer();
@@ -31,7 +33,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startOidcProvider(options: { resource: string; scope: string; redirectUri: string; adminAudience?: string }): Promise<TestIdp> {
+export async function startOidcProvider(options: {
+  resource: string;
+  scope: string;
+  redirectUri: string;
+  adminAudience?: string;
+  consoleRedirectUri?: string;
+}): Promise<TestIdp> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -54,6 +62,18 @@ export async function startOidcProvider(options: { resource: string; scope: stri
         grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
         response_types: [],
       },
+      ...(options.consoleRedirectUri
+        ? [
+            {
+              client_id: CONSOLE_CLIENT,
+              token_endpoint_auth_method: 'none' as const,
+              application_type: 'native' as const,
+              redirect_uris: [options.consoleRedirectUri],
+              grant_types: ['authorization_code'],
+              response_types: ['code' as const],
+            },
+          ]
+        : []),
     ],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'test-idp', alg: 'RS256', use: 'sig' }] },
     // Listed as a provider scope too: dynamic registration checks a client's requested scopes against it.

@@ -6,7 +6,7 @@ import { osActor } from '../../admin/record.js';
 import { withApp } from '../../app/app.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { EXPECTATIONS_FILE } from '../../policy/expectations.js';
-import { diffPolicies, engineOf, PolicyVersions, type PolicyVersionRow } from '../../policy/versions.js';
+import { engineOf, PolicyVersions, type PolicyVersionRow } from '../../policy/versions.js';
 import { configFrom } from '../context.js';
 import { printJson } from '../json.js';
 import { printTable } from '../output.js';
@@ -58,12 +58,7 @@ export function registerPolicyVersions(policyCmd: Command): void {
     .description('what changed between two published versions (v3, 3 or a hash prefix)')
     .option('--json', 'print the two version numbers and the unified diff as JSON')
     .action(async (a: string, b: string, opts: { json?: boolean }, command: Command) => {
-      const diff = await withApp(configFrom(command), async (app) => {
-        const versions = await PolicyVersions.open(app.store);
-        const [from, to] = await Promise.all([versions.get(a), versions.get(b)]);
-        if (!from || !to) throw new Error(`no published policy version "${!from ? a : b}" (see \`clearance policy versions\`)`);
-        return { from: from.seq, to: to.seq, diff: diffPolicies(PolicyVersions.texts(from), PolicyVersions.texts(to), [`v${from.seq}`, `v${to.seq}`]) };
-      });
+      const diff = await withApp(configFrom(command), async (app) => (await PolicyVersions.open(app.store)).diff(a, b));
       if (opts.json) printJson(diff);
       else process.stdout.write(diff.diff || 'no difference\n');
     });

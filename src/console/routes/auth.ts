@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { authenticateApprover } from '../../admin/approvals.js';
@@ -8,26 +8,27 @@ import type { App } from '../../app/app.js';
 import { CONSOLE_AUDIENCE } from '../../identity/approver.js';
 import type { CsrfTokens } from '../csrf.js';
 import { guard } from '../guard.js';
+import { consoleIssuers } from '../oidc.js';
 import { cookieOptions, LOGIN_COOKIE, readCookie, SESSION_COOKIE } from '../session.js';
 import type { Views } from '../views.js';
 
 const SignInForm = z.object({ credential: z.string().trim().min(1, 'paste your console credential'), _csrf: z.string() });
 
+/** The sign-in page: a button per identity provider the console may use, and the credential form bound to a fresh pre-session cookie. */
+export function renderLogin(app: App, views: Views, csrf: CsrfTokens, req: Request, res: Response, error: string | null): void {
+  const pre = randomBytes(16).toString('base64url');
+  res.cookie(LOGIN_COOKIE, pre, cookieOptions(req, 10 * 60_000));
+  const providers = consoleIssuers(app.config.externalIssuers).map((i, n) => ({ n, label: i.console.label ?? i.issuer }));
+  views.page(res, 'login', { title: 'Sign in', loginCsrf: csrf.tokenFor(pre), providers, error });
+}
+
 /** Sign-in with a console credential (`clearance console credential --human <you>`); the cookie then carries it, HttpOnly. */
 export function authRoutes(app: App, views: Views, csrf: CsrfTokens): Router {
   const router = Router();
-  router.get('/login', (req, res) => {
-    const pre = randomBytes(16).toString('base64url');
-    res.cookie(LOGIN_COOKIE, pre, cookieOptions(req, 10 * 60_000));
-    views.page(res, 'login', { title: 'Sign in', loginCsrf: csrf.tokenFor(pre), error: null });
-  });
+  router.get('/login', (req, res) => renderLogin(app, views, csrf, req, res, null));
   router.post('/login', async (req, res) => {
     const form = SignInForm.safeParse(req.body);
-    const retry = (status: number, error: string) => {
-      const pre = randomBytes(16).toString('base64url');
-      res.cookie(LOGIN_COOKIE, pre, cookieOptions(req, 10 * 60_000));
-      views.page(res.status(status), 'login', { title: 'Sign in', loginCsrf: csrf.tokenFor(pre), error });
-    };
+    const retry = (status: number, error: string) => renderLogin(app, views, csrf, req, res.status(status), error);
     if (!form.success) return retry(400, `credential: ${form.error.issues[0]?.message ?? 'missing'}`);
     if (!csrf.check(readCookie(req, LOGIN_COOKIE) ?? '', form.data._csrf)) return retry(403, 'the sign-in form expired: try again');
     try {

@@ -3,21 +3,12 @@ import { z } from 'zod';
 import type { App } from '../../app/app.js';
 import { buildPacket } from '../../audit/packet.js';
 import { readAuditRecords } from '../../audit/reader.js';
-import type { AuditRecord, CallEvent, RunEvent } from '../../audit/record.js';
 import { traceRun } from '../../audit/trace.js';
 import { whoRead } from '../../audit/who-read.js';
 import type { CsrfTokens } from '../csrf.js';
 import { guard } from '../guard.js';
+import { listRuns, RunFiltersSchema } from '../run-list.js';
 import type { Views } from '../views.js';
-
-const RunFilters = z.object({
-  human: z.string().trim().optional(),
-  agent: z.string().trim().optional(),
-  task: z.string().trim().optional(),
-  decision: z.enum(['', 'allowed', 'denied', 'error', 'killed']).optional(),
-});
-
-const listed = (v: string | undefined) => (v ? v : undefined);
 
 /** Runs for auditors: the same readers as `clearance trace`, `packet` and `who-read`, rendered as pages. */
 export function runRoutes(app: App, views: Views, csrf: CsrfTokens): Router {
@@ -25,22 +16,12 @@ export function runRoutes(app: App, views: Views, csrf: CsrfTokens): Router {
   const records = () => readAuditRecords(app.config.auditDir, app.store);
 
   router.get('/runs', guard(app, views, csrf, 'auditor', 'runs.view'), async (req, res) => {
-    const parsed = RunFilters.safeParse(req.query);
-    const filters = parsed.success ? parsed.data : {};
-    const all = await records();
-    const starts = all.filter((r): r is RunEvent & AuditRecord => r.kind === 'run.start');
-    const calls = all.filter((r): r is CallEvent & AuditRecord => r.kind === 'call');
-    const runs = starts
-      .filter((s) => !listed(filters.human) || s.human === filters.human)
-      .filter((s) => !listed(filters.agent) || s.agent === filters.agent)
-      .filter((s) => !listed(filters.task) || s.task_id === filters.task)
-      .map((s) => {
-        const mine = calls.filter((c) => c.run_id === s.run_id);
-        return { ...s, calls: mine.length, decisions: [...new Set(mine.map((c) => c.decision))], pressure: mine.filter((c) => c.boundary_pressure).length };
-      })
-      .filter((r) => !listed(filters.decision) || r.decisions.includes(filters.decision as CallEvent['decision']))
-      .reverse();
-    views.page(res, 'runs', { title: 'Runs', runs, filters, error: parsed.success ? null : parsed.error.issues[0]?.message });
+    const parsed = RunFiltersSchema.safeParse(req.query);
+    // The form shows back what was typed; the list is empty when they do not parse.
+    const form = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, typeof v === 'string' ? v : '']));
+    const runs = parsed.success ? listRuns(await records(), parsed.data) : [];
+    const error = parsed.success ? null : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    views.page(res.status(parsed.success ? 200 : 400), 'runs', { title: 'Runs', runs, form, error });
   });
 
   router.get('/runs/:id', guard(app, views, csrf, 'auditor', 'runs.trace'), async (req, res) => {

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { kill, revive } from '../../admin/switches.js';
 import type { App } from '../../app/app.js';
+import { STALE_AFTER_MS } from '../../config/freshness.js';
+import type { KillSwitchWatcher } from '../../governance/watcher.js';
 import type { CsrfTokens } from '../csrf.js';
 import { guard } from '../guard.js';
 import { userOf } from '../session.js';
@@ -16,14 +18,31 @@ const KillForm = z
   .refine((f) => f.scope === 'all' || f.value.length > 0, { path: ['value'], message: 'name the agent, human, task or run to stop' });
 const ReviveForm = z.object({ id: z.string().trim().min(1, 'which switch'), reason: z.string().trim().default('') });
 
+/** What the serving process's watcher holds now: calls are decided from it only while it is fresh. */
+function watcherState(app: App, watcher: KillSwitchWatcher) {
+  const { lastReadAt, activeSwitches, revokedTasks, lastError } = watcher.state;
+  const ageMs = lastReadAt ? Date.now() - lastReadAt : null;
+  return {
+    replica: app.config.replicaId,
+    lastPoll: lastReadAt ? new Date(lastReadAt).toISOString() : 'never',
+    ageMs,
+    fresh: ageMs !== null && ageMs <= STALE_AFTER_MS,
+    staleAfterMs: STALE_AFTER_MS,
+    activeSwitches,
+    revokedTasks,
+    lastError,
+  };
+}
+
 /** Kill switches: status for whoever may pull them; kill and revive through the admin core. */
-export function switchRoutes(app: App, views: Views, csrf: CsrfTokens): Router {
+export function switchRoutes(app: App, views: Views, csrf: CsrfTokens, watcher?: KillSwitchWatcher): Router {
   const router = Router();
   const show = async (res: Parameters<Views['page']>[0], notice: string | null) =>
     views.page(res, 'kill', {
       title: 'Kill switch',
       switches: await app.governance.activeSwitches(),
       tasks: (await app.governance.listTasks()).filter((t) => !t.revoked_at && Date.parse(t.expires_at) > Date.now()),
+      watcher: watcher ? watcherState(app, watcher) : null,
       notice,
     });
   const fail = (err: unknown) => (err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (err as Error).message);
