@@ -116,10 +116,21 @@ describe('approvers and admins sign in through the IdP', () => {
     const status = JSON.parse(cli(['status', '--json']).stdout) as { switches: { value: string; actor: string; actor_auth: string }[] };
     expect(status.switches.find((s) => s.value === 'dan')).toMatchObject({ actor: 'frank', actor_auth: `idp:${idp.issuer}#frank` });
     expect((await signedIn(frank.stdout, ['revive', '--human', 'dan'])).status).toBe(0);
-    // Minting credentials is the server owner's (carol), not the kill-switch owner's.
-    expect((await signedIn(frank.stdout, ['approvals', 'credential', '--human', 'erin'])).stderr).toMatch(
-      /^clearance: frank may not run this command: it is for the server's human_owner/,
-    );
+    // Minting credentials, publishing policy, starting tasks, ingesting and purging the audit log are
+    // the server owner's (carol), not the kill-switch owner's: each refused before it does anything.
+    const versionsBefore = cli(['policy', 'versions', '--json']).stdout;
+    for (const args of [
+      ['approvals', 'credential', '--human', 'erin'],
+      ['policy', 'apply', '--message', 'frank tries'],
+      ['task', 'start', '--owner', 'frank', '--agent', 'ops-agent', '--purpose', 'frank tries', '--token-only'],
+      ['ingest'],
+      ['audit', 'purge', '--older-than', '400d'],
+    ]) {
+      const refused = await signedIn(frank.stdout, args);
+      expect(refused.status, args.join(' ')).toBe(1);
+      expect(refused.stderr, args.join(' ')).toMatch(/^clearance: frank may not run this command: it is for the server's human_owner/);
+    }
+    expect(cli(['policy', 'versions', '--json']).stdout).toBe(versionsBefore);
   });
 
   it("a non-approver's IdP token, an unknown human and a token for the MCP resource are refused, each saying what to do", async () => {

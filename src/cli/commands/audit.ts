@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { adminActor } from '../../admin/sign-in.js';
 import type { JWK } from 'jose';
 import { buildPacket, formatPacket, readRunReport } from '../../audit/packet.js';
 import { purgeAudit } from '../../audit/purge.js';
@@ -9,7 +10,7 @@ import { PublicJwkSchema } from '../../audit/witness.js';
 import { NO_WITNESS_WARNING, verifyAudit, type ReplicaVerification } from '../../audit/verify.js';
 import { whoRead } from '../../audit/who-read.js';
 import { parseDurationMs } from '../../config/duration.js';
-import { auditAdmin, osActor } from '../../admin/record.js';
+import { auditAdmin } from '../../admin/record.js';
 import { withApp } from '../../app/app.js';
 import { Store } from '../../store/store.js';
 import { configFrom } from '../context.js';
@@ -134,11 +135,12 @@ export function registerAudit(program: Command): void {
       const config = configFrom(command);
       const cutoff = new Date(Date.now() - parseDurationMs(opts.olderThan, '--older-than'));
       const results = await withApp(config, async (app) => {
+        const actor = await adminActor(app, 'admin', process.env);
         const purged = await purgeAudit(config.auditDir, cutoff, app.store);
         await auditAdmin(app, {
           action: 'audit.purge',
           target: config.auditDir,
-          actor: osActor(),
+          actor,
           detail: { older_than: opts.olderThan, cutoff: cutoff.toISOString(), removed: purged.reduce((n, r) => n + r.removed, 0) },
         });
         return purged;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { auditAdmin, osActor } from '../../admin/record.js';
+import { adminActor } from '../../admin/sign-in.js';
+import { auditAdmin } from '../../admin/record.js';
 import { withApp } from '../../app/app.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { ingestCorpora } from '../../app/ingest.js';
@@ -30,6 +31,8 @@ export function registerIngest(program: Command): void {
       const leaseWaitMs = opts.wait ? parseDurationMs(opts.wait, '--wait') : 0;
       if (opts.watch) return watchIngest(configFrom(command), opts, leaseWaitMs);
       const report = await withApp(configFrom(command), async (app) => {
+        // Checked before anything is written: a signed-in person without the role ingests nothing.
+        const actor = await adminActor(app, 'admin', process.env);
         const progress = progressReporter();
         const result = await ingestCorpora(app, { sources: opts.source, dryRun: opts.dryRun, onProgress: progress.onProgress, leaseWaitMs }).finally(() =>
           progress.stop(),
@@ -38,7 +41,7 @@ export function registerIngest(program: Command): void {
           await auditAdmin(app, {
             action: 'ingest',
             target: opts.source?.join(',') ?? 'all',
-            actor: osActor(),
+            actor,
             detail: {
               docsEmbedded: result.docsEmbedded,
               chunksWritten: result.chunksWritten,

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { adminActor } from '../../admin/sign-in.js';
 import { applyPolicy, rollbackPolicy, storeDocLabels, testPolicy } from '../../admin/policy.js';
-import { osActor } from '../../admin/record.js';
 import { withApp } from '../../app/app.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { EXPECTATIONS_FILE } from '../../policy/expectations.js';
@@ -26,7 +26,9 @@ export function registerPolicyVersions(policyCmd: Command): void {
     .option('--json', 'print the published version (without the file texts) and its warnings as JSON')
     .action(async (opts: { dir?: string; message: string; json?: boolean }, command: Command) => {
       const config = configFrom(command);
-      const { row, engine } = await withApp(config, (app) => applyPolicy(app, { dir: opts.dir ?? config.policyDir, message: opts.message, actor: osActor() }));
+      const { row, engine } = await withApp(config, async (app) =>
+        applyPolicy(app, { dir: opts.dir ?? config.policyDir, message: opts.message, actor: await adminActor(app, 'admin', process.env) }),
+      );
       if (opts.json) return printPublished(row, engine.warnings);
       for (const warning of engine.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(
@@ -67,7 +69,7 @@ export function registerPolicyVersions(policyCmd: Command): void {
     .description('publish an earlier version again as the live one')
     .option('--json', 'print the published version (without the file texts) as JSON')
     .action(async (ref: string, opts: { json?: boolean }, command: Command) => {
-      const { row, engine } = await withApp(configFrom(command), (app) => rollbackPolicy(app, ref, osActor()));
+      const { row, engine } = await withApp(configFrom(command), async (app) => rollbackPolicy(app, ref, await adminActor(app, 'admin', process.env)));
       if (opts.json) return printPublished(row, engine.warnings);
       process.stdout.write(`published policy v${row.seq} (${row.message})\n`);
     });

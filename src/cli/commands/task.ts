@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { clientLaunch, type ClientLaunch } from '../../admin/connect.js';
-import { osActor } from '../../admin/record.js';
 import { adminActor } from '../../admin/sign-in.js';
 import { revokeTask, startTask } from '../../admin/tasks.js';
 import { withApp } from '../../app/app.js';
@@ -97,9 +96,8 @@ export function registerTask(program: Command): void {
           purpose: opts.purpose,
           scope: scopeFrom(opts),
           ttlSeconds: parseTtlSeconds(opts.ttl),
-          actor: osActor(),
         };
-        const { token, grant } = await withApp(config, (app) => startTask(app, request));
+        const { token, grant } = await withApp(config, async (app) => startTask(app, { ...request, actor: await adminActor(app, 'admin', process.env) }));
         if (opts.tokenOnly) return void process.stdout.write(`${token}\n`);
         const launch = clientLaunch(config, configFileFrom(command), token);
         if (opts.json) {
