@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import { CLI, cliEnv, runCli } from '../helpers/cli.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 describe('every call is on disk before its answer leaves', () => {
   it('kill -9 right after each answer: the call record, with provenance, is already durable', async () => {
@@ -18,7 +18,7 @@ describe('every call is on disk before its answer leaves', () => {
         env: cliEnv(config, { CLEARANCE_TASK_TOKEN: token }) as Record<string, string>,
         stderr: 'pipe',
       });
-      const client = new Client({ name: 'durability', version: '1.0.0' });
+      const client = new TestClient({ name: 'durability', version: '1.0.0' });
       await client.connect(transport);
       const answer = (await client.callTool({ name: 'search', arguments: { query, k: 3, reason: 'check durability' } }))
         .structuredContent as unknown as SearchResults;

@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { IngestReportSchema } from '../../src/ingest/ingest.js';
 import { CLI, cliEnv, runCli, taskToken } from '../helpers/cli.js';
 import { parseCliJson } from '../helpers/cli-json.js';
 import { tempWorld } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 /**
  * One JSON surface: the built CLI, on a temp world with a real run in its audit log, runs every
@@ -70,7 +70,7 @@ beforeAll(async () => {
     env: cliEnv(config, { CLEARANCE_TASK_TOKEN: taskToken(config, 'alice', 'claude-code', 'cli json e2e') }) as Record<string, string>,
     stderr: 'pipe',
   });
-  const client = new Client({ name: 'cli-json', version: '1.0.0' });
+  const client = new TestClient({ name: 'cli-json', version: '1.0.0' });
   await client.connect(transport);
   try {
     await client.callTool({ name: 'search', arguments: { query: 'INC-2041 checkout latency', reason: 'cli json e2e' } });

@@ -13,6 +13,7 @@ import { launchChromium, startConsoleIdp, XSS } from '../helpers/console-browser
 import type { TestIdp } from '../helpers/oidc-provider.js';
 import { waitFor } from '../helpers/wait.js';
 import { REPO, tempWorld, type SearchResults } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 let config: Config;
 let server: ChildProcess;
@@ -25,7 +26,7 @@ const violations: string[] = [];
 const credential = (human: string) => runCli(config, ['console', 'credential', '--human', human]).stdout.trim();
 
 async function mcpClient(bearer: string): Promise<Client> {
-  const client = new Client({ name: 'console-e2e', version: '1.0.0' });
+  const client = new TestClient({ name: 'console-e2e', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
   return client;
 }

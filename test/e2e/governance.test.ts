@@ -8,6 +8,7 @@ import type { Config } from '../../src/config/config.js';
 import { CLI, cliEnv, runCli, startHttpServer, taskToken, connectHttp } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 let config: Config;
 const servers: ChildProcess[] = [];
@@ -39,7 +40,7 @@ describe('kill switch across processes and transports', () => {
     servers.push(http.child);
     const frankToken = token('frank', 'ops-agent');
     const viaHttp = await httpClient(http.url, frankToken);
-    const stdio = new Client({ name: 'gov-e2e-stdio', version: '1.0.0' });
+    const stdio = new TestClient({ name: 'gov-e2e-stdio', version: '1.0.0' });
     await stdio.connect(
       new StdioClientTransport({
         command: process.execPath,

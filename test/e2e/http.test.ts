@@ -11,6 +11,7 @@ import type { Config } from '../../src/config/config.js';
 import { loadOrCreateSigningKey } from '../../src/identity/keys.js';
 import { runCli, startHttpServer } from '../helpers/cli.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 let config: Config;
 let server: { url: string; child: ChildProcess };
@@ -46,7 +47,7 @@ const token = (human: string, agent: string, extra: string[] = []) => {
 
 async function connect(bearer: string): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } });
-  const client = new Client({ name: 'e2e-http', version: '1.0.0' });
+  const client = new TestClient({ name: 'e2e-http', version: '1.0.0' });
   await client.connect(transport);
   return client;
 }

@@ -10,6 +10,7 @@ import { runCli, startHttpServer } from '../helpers/cli.js';
 import { FollowingOAuthClient } from '../helpers/oauth-client.js';
 import { freePort, PRE_REGISTERED_CLIENT, startOidcProvider, type TestIdp } from '../helpers/oidc-provider.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 /**
  * Acceptance (#17): a standard MCP client signs in through a real authorization server with the
@@ -57,11 +58,11 @@ afterAll(async () => {
 /** The SDK's flow: the first connect is refused (401) and redirects; finishAuth exchanges the code; the second connect works. */
 async function signIn(oauth: FollowingOAuthClient): Promise<Client> {
   const first = new StreamableHTTPClientTransport(new URL(server.url), { authProvider: oauth });
-  await expect(new Client({ name: 'idp-e2e', version: '1' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+  await expect(new TestClient({ name: 'idp-e2e', version: '1' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
   expect(oauth.code).toBeTruthy();
   await first.finishAuth(oauth.code!);
   const transport = new StreamableHTTPClientTransport(new URL(server.url), { authProvider: oauth });
-  const client = new Client({ name: 'idp-e2e', version: '1' });
+  const client = new TestClient({ name: 'idp-e2e', version: '1' });
   await client.connect(transport);
   return client;
 }

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { CLI, cliEnv, runCli, startHttpServer } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { REPO, type SearchResults } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 /**
  * A real `clearance ingest --watch` and a real `clearance serve --http`, two processes on one store:
@@ -41,7 +42,7 @@ const token = (human: string, agent: string) => {
   return r.stdout.trim();
 };
 async function connect(bearer: string): Promise<Client> {
-  const client = new Client({ name: 'e2e-watch', version: '1.0.0' });
+  const client = new TestClient({ name: 'e2e-watch', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
   return client;
 }

@@ -9,6 +9,7 @@ import type { Config } from '../../src/config/config.js';
 import { CLI, cliEnv, runCli, startHttpServer, taskToken, connectHttp } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 let config: Config;
 const servers: ChildProcess[] = [];
@@ -25,7 +26,7 @@ const reads = async (client: Client) => !(await client.callTool({ name: 'fetch',
 
 async function clients(bearer: string, httpUrl: string): Promise<Record<'http' | 'stdio', Client>> {
   const http = await connectHttp(httpUrl, bearer, 'live-http');
-  const stdio = new Client({ name: 'live-stdio', version: '1' });
+  const stdio = new TestClient({ name: 'live-stdio', version: '1' });
   await stdio.connect(
     new StdioClientTransport({
       command: process.execPath,

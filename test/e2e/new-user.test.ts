@@ -1,4 +1,3 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { REPO } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 /**
  * Issue 18 acceptance: a new user, in an empty folder outside the repository, with nothing but the
@@ -49,7 +49,7 @@ async function session(
   launch: Launch,
 ): Promise<{ call(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>>; close(): Promise<void> }> {
   const transport = new StdioClientTransport({ command: launch.command, args: launch.args, env: launch.env, cwd: elsewhere, stderr: 'pipe' });
-  const client = new Client({ name: 'new-user', version: '1.0.0' });
+  const client = new TestClient({ name: 'new-user', version: '1.0.0' });
   await client.connect(transport);
   return {
     call: async (name, args) =>

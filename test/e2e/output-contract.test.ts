@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { CLI, cliEnv, runCli, startHttpServer } from '../helpers/cli.js';
 import { tempWorld } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 /**
  * The output contract, end to end: every tool's `structuredContent` is checked, with a real JSON
@@ -68,7 +69,7 @@ async function connectStdio(token: string, label: string): Promise<Conn> {
   });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const client = new Client({ name: 'output-contract-stdio', version: '1.0.0' });
+  const client = new TestClient({ name: 'output-contract-stdio', version: '1.0.0' });
   try {
     await client.connect(transport);
   } catch (err) {
@@ -78,7 +79,7 @@ async function connectStdio(token: string, label: string): Promise<Conn> {
 }
 
 async function connectHttp(token: string, label: string): Promise<Conn> {
-  const client = new Client({ name: 'output-contract-http', version: '1.0.0' });
+  const client = new TestClient({ name: 'output-contract-http', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(http.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
   return { client, label: `http ${label}`, close: () => client.close() };
 }

@@ -10,6 +10,7 @@ import { parseCliJson } from '../helpers/cli-json.js';
 import { CLI, cliEnv, runCli } from '../helpers/cli.js';
 import { startLocalPostgres, type LocalPostgres } from '../helpers/postgres.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 /**
  * A ticket system in a real PostgreSQL server: each row's visibility column becomes that document's
@@ -38,7 +39,7 @@ const ingest = (url: string) => {
 
 async function asHuman(human: string): Promise<Client> {
   const token = runCli(config, ['task', 'start', '--owner', human, '--agent', 'claude-code', '--purpose', 'postgres source e2e', '--token-only']).stdout.trim();
-  const client = new Client({ name: 'postgres-e2e', version: '1' });
+  const client = new TestClient({ name: 'postgres-e2e', version: '1' });
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,

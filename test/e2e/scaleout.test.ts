@@ -11,6 +11,7 @@ import { startLocalS3, type LocalS3 } from '../../scripts/s3-local.js';
 import { CLI, cliEnv, runCli, startHttpServer } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 /**
  * Two stateless replicas over one store on a real S3-compatible server (s3rver on 127.0.0.1). Each
@@ -44,7 +45,7 @@ afterAll(async () => {
 });
 
 async function connect(url: string, token: string): Promise<Client> {
-  const client = new Client({ name: 'scaleout-e2e', version: '1.0.0' });
+  const client = new TestClient({ name: 'scaleout-e2e', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
   return client;
 }

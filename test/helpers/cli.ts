@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Config } from '../../src/config/config.js';
 import { startServeProcess } from '../../scripts/serve-process.js';
 import { REPO } from './world.js';
+import { TestClient } from './mcp-client.js';
 
 export const CLI = path.join(REPO, 'dist/src/cli/main.js');
 
@@ -57,7 +58,7 @@ export function taskToken(config: Config, human: string, agent: string, purpose:
 
 /** A real MCP SDK client over Streamable HTTP, sending `bearer` as its task grant. */
 export async function connectHttp(url: string, bearer: string, name: string): Promise<Client> {
-  const client = new Client({ name, version: '1.0.0' });
+  const client = new TestClient({ name, version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${bearer}` } } }));
   return client;
 }

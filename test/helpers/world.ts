@@ -12,6 +12,7 @@ import { openServer, type ServerRuntime } from '../../src/app/server.js';
 import { ingestCorpora } from '../../src/app/ingest.js';
 import { buildServer } from '../../src/mcp/server.js';
 import { endRun, startRun } from '../../src/mcp/session.js';
+import { TestClient } from './mcp-client.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -60,7 +61,7 @@ export async function connectAgent(runtime: ServerRuntime, human: string, agent:
   const session = await startRun(runtime, g, 'test');
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await buildServer(session).connect(serverSide);
-  const client = new Client({ name: 'test', version: '1.0.0' });
+  const client = new TestClient({ name: 'test', version: '1.0.0' });
   await client.connect(clientSide);
   return {
     client,

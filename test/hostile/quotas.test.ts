@@ -7,6 +7,7 @@ import { CallRate, QuotasSchema } from '../../src/config/quotas.js';
 import { createHttpApp, listen, mcpPath } from '../../src/mcp/http.js';
 import { connectAgent, grantFor, sampleRuntime, tempWorld } from '../helpers/world.js';
 import { waitFor } from '../helpers/wait.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 let runtime: ServerRuntime;
 beforeAll(async () => {
@@ -23,7 +24,7 @@ describe('quotas: one task or grant cannot exhaust the server or the approvers (
     const url = new URL(`http://127.0.0.1:${address.port}${mcpPath(config.resource)}`);
     const { token } = await grantFor(config, 'alice', 'claude-code');
     const connect = async () => {
-      const client = new Client({ name: 'quota', version: '1' });
+      const client = new TestClient({ name: 'quota', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
       return client;
     };

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/log.js';
@@ -8,6 +7,7 @@ import { verifyAudit } from '../../src/audit/verify.js';
 import { runCli, startHttpServer } from '../helpers/cli.js';
 import { randomInt, waitFor } from '../helpers/wait.js';
 import { grantFor, tempWorld } from '../helpers/world.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 const TRIALS = Number(process.env.SERVER_KILL_TRIALS ?? 3);
 const PAIRS: [string, string][] = [
@@ -31,7 +31,7 @@ describe(`kill -9 of the HTTP server under load (${TRIALS} trials)`, () => {
         Array.from({ length: 8 }, async (_, c) => {
           const [human, agent] = PAIRS[c % PAIRS.length]!;
           const { token } = await grantFor(config, human, agent);
-          const client = new Client({ name: `kill-${c}`, version: '1' });
+          const client = new TestClient({ name: `kill-${c}`, version: '1' });
           await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
           // ops-agent's workflow has no fetch: such clients call search only (a refused tool is not a kill).
           const canFetch = (await client.listTools()).tools.some((t) => t.name === 'fetch');

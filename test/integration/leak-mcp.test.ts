@@ -29,6 +29,8 @@ import {
   type World,
 } from '../helpers/oracle-world.js';
 import { grantFor } from '../helpers/world.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { TestClient } from '../helpers/mcp-client.js';
 
 /**
  * Invariant 1 through the real MCP server: SDK clients over Streamable HTTP (most sessions) and stdio
@@ -105,6 +107,8 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
     };
     return { refused: false, text: JSON.stringify(result), structured: result.structuredContent };
   } catch (err) {
+    // A refusal is the server's JSON-RPC answer; a timeout or a broken transport is a test failure, never a "refusal".
+    if (!(err instanceof McpError) || err.code === ErrorCode.RequestTimeout || err.code === ErrorCode.ConnectionClosed) throw err;
     return { refused: true, text: (err as Error).message, structured: undefined };
   }
 }
@@ -198,7 +202,7 @@ describe(`leaks through the MCP transports (${WORLDS} worlds × ${SESSIONS_PER_W
                 if (permitted.length > 0 && forbidden.length > 0) sawBoth++;
 
                 const stdio = n === 0;
-                const client = new Client({ name: 'leak-mcp', version: '1' });
+                const client = new TestClient({ name: 'leak-mcp', version: '1' });
                 await client.connect(
                   stdio
                     ? new StdioClientTransport({
