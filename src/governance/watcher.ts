@@ -37,6 +37,8 @@ export class KillSwitchWatcher {
   private revoked = new Set<string>();
   /** When the last successful read started: its state includes every commit before that moment. */
   private lastRead = 0;
+  /** The start of the read whose result is held: an older read that finishes later is discarded. */
+  private heldFrom = -1;
   private inFlight: { started: number; done: Promise<void> } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
@@ -66,19 +68,25 @@ export class KillSwitchWatcher {
     return { lastReadAt: this.lastRead, activeSwitches: this.switches.length, revokedTasks: this.revoked.size, lastError: this.lastError };
   }
 
-  /** One read at a time; a caller that needs a read started after `notBefore` gets a new one. */
-  refresh(notBefore = 0): Promise<void> {
+  /**
+   * A read that includes every commit before `notBefore` (default: before this call). It joins the read
+   * in flight when that one started late enough, else starts another; whichever finishes, only the
+   * newest read's result is kept, so a slow older read never replaces newer state.
+   */
+  refresh(notBefore = Date.now()): Promise<void> {
     if (this.inFlight && this.inFlight.started >= notBefore) return this.inFlight.done;
     const started = Date.now();
     const done = (async () => {
       try {
         const [switches, revoked] = await Promise.all([this.governance.activeSwitches(), this.governance.revokedTasks()]);
+        if (started < this.heldFrom) return;
+        this.heldFrom = started;
         this.switches = switches;
         this.revoked = revoked;
         this.lastRead = Math.max(this.lastRead, started);
         this.lastError = null;
       } catch (err) {
-        this.lastError = (err as Error).message;
+        if (started >= this.heldFrom) this.lastError = (err as Error).message;
       }
     })();
     const current = { started, done };

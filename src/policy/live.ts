@@ -45,6 +45,8 @@ export class LivePolicy {
   private seq: number | null = null;
   private lastRead = Date.now();
   private lastError: string | null = null;
+  /** The start of the newest read applied: an older read that finishes later changes nothing. */
+  private heldFrom = -1;
   private inFlight: { started: number; done: Promise<void> } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private options: LivePolicyOptions = {};
@@ -130,8 +132,12 @@ export class LivePolicy {
     this.timer = null;
   }
 
-  /** One read at a time; a caller that needs a read started after `notBefore` gets a new one. */
-  refresh(notBefore = 0): Promise<void> {
+  /**
+   * A read that includes every commit before `notBefore` (default: before this call). It joins the read
+   * in flight when that one started late enough, else starts another; only reads newer than the state
+   * held may change it, so a slow older read never brings back an older policy.
+   */
+  refresh(notBefore = Date.now()): Promise<void> {
     if (this.inFlight && this.inFlight.started >= notBefore) return this.inFlight.done;
     const started = Date.now();
     const done = (async () => {
@@ -139,19 +145,23 @@ export class LivePolicy {
       try {
         seq = await this.versions.liveSeq();
       } catch (err) {
+        if (started < this.heldFrom) return;
         this.lastError = (err as Error).message;
         this.options.events?.refused?.({ what: 'the published policy state', error: this.lastError });
         return;
       }
-      if (seq > 0 && seq !== this.seq) await this.followPublished(seq);
-      else if (seq === 0 && this.options.watchFolder) await this.followFolder();
+      if (seq > 0 && seq !== this.seq) await this.followPublished(seq, started);
+      else if (seq === 0 && this.options.watchFolder) await this.followFolder(started);
       try {
-        await this.followDirectory();
+        await this.followDirectory(started);
       } catch (err) {
+        if (started < this.heldFrom) return;
         this.lastError = (err as Error).message;
         this.options.events?.refused?.({ what: 'the provisioned (SCIM) directory', error: this.lastError });
         return;
       }
+      if (started < this.heldFrom) return;
+      this.heldFrom = started;
       this.lastRead = Math.max(this.lastRead, started);
       this.lastError = null;
     })();
@@ -163,25 +173,25 @@ export class LivePolicy {
     return done;
   }
 
-  private async followPublished(seq: number): Promise<void> {
+  private async followPublished(seq: number, started: number): Promise<void> {
     const row = await this.versions.byNumber(seq);
     if (!row) return;
     try {
       const base = filesOf(row);
-      this.swap(await build(base, this.provisioned.state), base, seq);
+      this.swap(await build(base, this.provisioned.state), base, seq, started);
     } catch (err) {
       this.options.events?.refused?.({ what: `published policy v${seq}`, error: (err as Error).message });
     }
   }
 
-  private async followFolder(): Promise<void> {
+  private async followFolder(started: number): Promise<void> {
     try {
       const texts = await readPolicyFolder(this.policyDir);
       const version = policyVersion(texts);
       if (version === this.engine.version || version === this.refusedFolder) return;
       this.refusedFolder = version;
       const base = { files: parsePolicyTexts(this.policyDir, texts), where: this.policyDir };
-      this.swap(await build(base, this.provisioned.state), base, null);
+      this.swap(await build(base, this.provisioned.state), base, null, started);
     } catch (err) {
       this.options.events?.refused?.({ what: `the edit of ${this.policyDir}`, error: (err as Error).message });
     }
@@ -191,15 +201,21 @@ export class LivePolicy {
    * A SCIM change is merged into the version in force: same policy version, new engine (the change
    * itself is audited by the SCIM endpoint). A read failure here fails closed like the policy's.
    */
-  private async followDirectory(): Promise<void> {
+  private async followDirectory(started: number): Promise<void> {
     const version = await this.directory.version();
     if (version === this.provisioned.version) return;
     const provisioned = { version, state: await this.directory.state() };
-    this.engine = await build(this.base, provisioned.state);
+    const engine = await build(this.base, provisioned.state);
+    if (started < this.heldFrom) return;
+    this.heldFrom = started;
+    this.engine = engine;
     this.provisioned = provisioned;
   }
 
-  private swap(engine: PolicyEngine, base: PolicyBase, seq: number | null): void {
+  /** Puts a newly read policy in force, unless a newer read has already been applied. */
+  private swap(engine: PolicyEngine, base: PolicyBase, seq: number | null, started: number): void {
+    if (started < this.heldFrom) return;
+    this.heldFrom = started;
     const from = this.engine.version;
     this.engine = engine;
     this.base = base;

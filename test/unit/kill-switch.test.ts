@@ -176,4 +176,33 @@ describe('KillSwitchWatcher.killedFor', () => {
     state.fail = 'store unreachable';
     expect(await watcher.check(identity)).toMatchObject({ id: 'governance-unavailable', reason: expect.stringContaining('store unreachable') });
   });
+
+  it('leak-mcp world 24xgn59: refresh() after a kill includes it even while an older read is in flight, and the older read finishing last changes nothing', async () => {
+    // The first read is held open until released: it started before the kill, so it cannot contain it.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const state = { switches: [] as SwitchRow[] };
+    const governance = {
+      async activeSwitches() {
+        const snapshot = state.switches;
+        if (reads++ === 0) await held;
+        return snapshot;
+      },
+      async revokedTasks() {
+        return new Set<string>();
+      },
+    } as unknown as Governance;
+    const watcher = new KillSwitchWatcher(governance);
+    const older = watcher.refresh();
+    await new Promise((r) => setTimeout(r, 5));
+    state.switches = [sw('task', 'task-1', 'k-kill')]; // the kill commits
+    const newer = watcher.refresh();
+    expect(reads, 'refresh() after the kill started its own read instead of joining the older one').toBe(2);
+    await newer;
+    expect(watcher.killedFor(identity)).toMatchObject({ id: 'k-kill' });
+    release();
+    await older;
+    expect(watcher.killedFor(identity)).toMatchObject({ id: 'k-kill' });
+  });
 });
