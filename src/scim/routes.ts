@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { ScimError, sendScim, sendScimError, SCIM_CONTENT_TYPE } from './errors.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
-import { groupResource, GroupInputSchema, listResponse, parseBody, PatchOpSchema, userResource, UserInputSchema } from './resources.js';
+import type { z } from 'zod';
+import { groupResource, GroupInputSchema, listResponse, parseBody, PatchOpSchema, userResource, UserInputSchema, type PatchOp } from './resources.js';
 import type { ScimService } from './service.js';
 
 /** Where `serve --http` mounts the endpoint. */
@@ -35,6 +36,64 @@ const query = (req: Request, name: string): string | undefined => {
   return value;
 };
 
+/** What the service does for one resource type (Users, Groups). */
+interface ResourceOps<Row, Input> {
+  list(filter: string | undefined): Promise<Row[]>;
+  create(input: Input): Promise<Row>;
+  get(id: string): Promise<Row>;
+  replace(id: string, input: Input): Promise<Row>;
+  patch(id: string, ops: readonly PatchOp[]): Promise<Row>;
+  remove(id: string): Promise<void>;
+}
+
+/** The RFC 7644 routes of one resource type: list, create, get, replace, patch, delete. */
+function resourceRoutes<Row, S extends z.ZodType>(
+  router: Router,
+  base: (req: Request) => string,
+  path: string,
+  what: string,
+  input: S,
+  toResource: (row: Row, base: string) => Record<string, unknown>,
+  ops: ResourceOps<Row, z.infer<S>>,
+): void {
+  router.get(
+    path,
+    handle(async (req, res) =>
+      sendScim(
+        res,
+        200,
+        listResponse(
+          (await ops.list(query(req, 'filter'))).map((row) => toResource(row, base(req))),
+          req.query,
+        ),
+      ),
+    ),
+  );
+  router.post(
+    path,
+    handle(async (req, res) => sendScim(res, 201, toResource(await ops.create(parseBody(input, req.body, what)), base(req)))),
+  );
+  router.get(
+    `${path}/:id`,
+    handle(async (req, res) => sendScim(res, 200, toResource(await ops.get(idOf(req)), base(req)))),
+  );
+  router.put(
+    `${path}/:id`,
+    handle(async (req, res) => sendScim(res, 200, toResource(await ops.replace(idOf(req), parseBody(input, req.body, what)), base(req)))),
+  );
+  router.patch(
+    `${path}/:id`,
+    handle(async (req, res) => sendScim(res, 200, toResource(await ops.patch(idOf(req), parseBody(PatchOpSchema, req.body, 'PatchOp').Operations), base(req)))),
+  );
+  router.delete(
+    `${path}/:id`,
+    handle(async (req, res) => {
+      await ops.remove(idOf(req));
+      res.status(204).end();
+    }),
+  );
+}
+
 /**
  * SCIM 2.0 (RFC 7644) at `/scim/v2`: Users and Groups, discovery, `application/scim+json`, bearer-protected.
  * The router only speaks the protocol; `ScimService` decides and records.
@@ -53,85 +112,22 @@ export function scimRouter(service: ScimService, token: string): Router {
   router.get('/ResourceTypes', (req, res) => sendScim(res, 200, listResponse(resourceTypes(base(req)), {})));
   router.get('/Schemas', (req, res) => sendScim(res, 200, listResponse(schemas(base(req)), {})));
 
-  router.get(
-    '/Users',
-    handle(async (req, res) =>
-      sendScim(
-        res,
-        200,
-        listResponse(
-          (await service.users(query(req, 'filter'))).map((u) => userResource(u, base(req))),
-          req.query,
-        ),
-      ),
-    ),
-  );
-  router.post(
-    '/Users',
-    handle(async (req, res) => sendScim(res, 201, userResource(await service.createUser(parseBody(UserInputSchema, req.body, 'User')), base(req)))),
-  );
-  router.get(
-    '/Users/:id',
-    handle(async (req, res) => sendScim(res, 200, userResource(await service.user(idOf(req)), base(req)))),
-  );
-  router.put(
-    '/Users/:id',
-    handle(async (req, res) => sendScim(res, 200, userResource(await service.replaceUser(idOf(req), parseBody(UserInputSchema, req.body, 'User')), base(req)))),
-  );
-  router.patch(
-    '/Users/:id',
-    handle(async (req, res) =>
-      sendScim(res, 200, userResource(await service.patchUser(idOf(req), parseBody(PatchOpSchema, req.body, 'PatchOp').Operations), base(req))),
-    ),
-  );
-  router.delete(
-    '/Users/:id',
-    handle(async (req, res) => {
-      await service.deleteUser(idOf(req));
-      res.status(204).end();
-    }),
-  );
-
-  router.get(
-    '/Groups',
-    handle(async (req, res) =>
-      sendScim(
-        res,
-        200,
-        listResponse(
-          (await service.groups(query(req, 'filter'))).map((g) => groupResource(g, base(req))),
-          req.query,
-        ),
-      ),
-    ),
-  );
-  router.post(
-    '/Groups',
-    handle(async (req, res) => sendScim(res, 201, groupResource(await service.createGroup(parseBody(GroupInputSchema, req.body, 'Group')), base(req)))),
-  );
-  router.get(
-    '/Groups/:id',
-    handle(async (req, res) => sendScim(res, 200, groupResource(await service.group(idOf(req)), base(req)))),
-  );
-  router.put(
-    '/Groups/:id',
-    handle(async (req, res) =>
-      sendScim(res, 200, groupResource(await service.replaceGroup(idOf(req), parseBody(GroupInputSchema, req.body, 'Group')), base(req))),
-    ),
-  );
-  router.patch(
-    '/Groups/:id',
-    handle(async (req, res) =>
-      sendScim(res, 200, groupResource(await service.patchGroup(idOf(req), parseBody(PatchOpSchema, req.body, 'PatchOp').Operations), base(req))),
-    ),
-  );
-  router.delete(
-    '/Groups/:id',
-    handle(async (req, res) => {
-      await service.deleteGroup(idOf(req));
-      res.status(204).end();
-    }),
-  );
+  resourceRoutes(router, base, '/Users', 'User', UserInputSchema, userResource, {
+    list: (filter) => service.users(filter),
+    create: (input) => service.createUser(input),
+    get: (id) => service.user(id),
+    replace: (id, input) => service.replaceUser(id, input),
+    patch: (id, ops) => service.patchUser(id, ops),
+    remove: (id) => service.deleteUser(id),
+  });
+  resourceRoutes(router, base, '/Groups', 'Group', GroupInputSchema, groupResource, {
+    list: (filter) => service.groups(filter),
+    create: (input) => service.createGroup(input),
+    get: (id) => service.group(id),
+    replace: (id, input) => service.replaceGroup(id, input),
+    patch: (id, ops) => service.patchGroup(id, ops),
+    remove: (id) => service.deleteGroup(id),
+  });
 
   router.use((_req: Request, res: Response) => sendScimError(res, new ScimError(404, 'no such SCIM endpoint; see /scim/v2/ResourceTypes')));
   // Body parser failures (not JSON, too large) are SCIM errors too.
