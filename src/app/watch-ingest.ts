@@ -26,9 +26,9 @@ export async function watchAndIngest(app: App, options: WatchIngestOptions): Pro
   const lease = await WriterLease.acquire(app.store, 'ingest', { waitMs: options.leaseWaitMs, label: 'clearance ingest --watch' });
   const apply = async (changed: ChangedSources) => {
     const folders = (await readdir(app.config.corporaDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-    // A source whose folder is gone is removed by a pass over every folder.
+    // Deleting a source's folder while watching is the change itself: a pass over every folder removes it.
     const sources = changed === 'all' || [...changed].some((s) => !folders.includes(s)) ? undefined : [...changed].sort();
-    const report = await ingestCorporaUnderLease(app, { sources, onProgress: options.onProgress });
+    const report = await ingestCorporaUnderLease(app, { sources, removeMissing: true, onProgress: options.onProgress });
     await auditWatchedIngest(app, report, sources?.join(',') ?? 'all');
     options.onReport?.(report);
   };

@@ -15,6 +15,7 @@ import type { ReaderDirectory } from './labels.js';
 import { assertKnownPrincipals, loadManifest, MANIFEST_FILE, type CorpusManifest } from './manifest.js';
 import { parseSource } from './parse/index.js';
 import type { PullContext } from './sources/source.js';
+import { deleteSources, knownSources } from './remove-sources.js';
 import { planSource, sha256, type PlannedDoc, type SourcePlan } from './plan.js';
 import { commitDocuments, embedDocuments, relabelledRows } from './writer.js';
 
@@ -49,6 +50,8 @@ export type SourceReport = z.infer<typeof SourceReportSchema>;
 
 export const IngestReportSchema = z.object({
   sources: z.array(SourceReportSchema),
+  /** Ingested sources whose folder is gone, kept in the store (removed only with `removeMissing`). */
+  missingSources: z.array(z.string()),
   removedSources: z.array(z.string()),
   docsEmbedded: z.number().int(),
   chunksWritten: z.number().int(),
@@ -85,13 +88,18 @@ export interface IngestOptions {
   pull?: PullContext;
   /** How long to queue behind another ingest holding the store's writer lease (default: fail at once). */
   leaseWaitMs?: number;
+  /**
+   * Delete ingested sources whose folder is gone (a pass over every folder only). Off by default: a
+   * folder missing by mistake (an unmounted share, a bad checkout) must not silently empty the store.
+   */
+  removeMissing?: boolean;
 }
 
 /**
  * Brings the store in line with the corpora, under the store's writer lease (one ingest at a time per
  * store, whichever machine runs it). Unchanged documents cost nothing; changed documents replace
- * their chunks in one commit; label-only changes keep their vectors; removed documents and sources
- * are deleted. A crash between commits leaves every document either fully old or fully new, and a
+ * their chunks in one commit; label-only changes keep their vectors; removed documents are deleted; sources
+ * whose folder is gone are reported, and deleted only with `removeMissing`. A crash between commits leaves every document either fully old or fully new, and a
  * re-run finishes the job. A source that fails is reported and never stops the others.
  */
 export async function ingestAll(options: IngestOptions): Promise<IngestReport> {
@@ -149,11 +157,13 @@ export async function ingestUnderLease(options: IngestOptions): Promise<IngestRe
       report.error = err instanceof Error ? err.message : String(err);
     }
   }
-  const removedSources = !options.sources && !dryRun ? await removeGoneSources(tables, folders) : [];
+  const missing = options.sources ? [] : (await knownSources(options.store)).filter((s) => !folders.includes(s));
+  const removedSources = options.removeMissing && !dryRun ? (await deleteSources(options.store, missing)).map((r) => r.source) : [];
   const docsEmbedded = reports.reduce((n, r) => n + r.embedded, 0);
-  if (!dryRun && (docsEmbedded > 0 || reports.some((r) => r.relabelled + r.deleted > 0) || removedSources.length > 0)) await options.store.ensureChunkIndexes();
+  if (!dryRun && (docsEmbedded > 0 || reports.some((r) => r.relabelled + r.deleted > 0))) await options.store.ensureChunkIndexes();
   return {
     sources: reports,
+    missingSources: missing.filter((s) => !removedSources.includes(s)),
     removedSources,
     docsEmbedded,
     chunksWritten: reports.reduce((n, r) => n + r.chunksWritten, 0),
@@ -267,15 +277,4 @@ async function writeSourceRow(table: SourceTable, manifest: CorpusManifest, plan
   const [prior] = await table.rows(sourceWhere.eq('source', manifest.id));
   const same = prior && prior.manifest_hash === row.manifest_hash && prior.chunk_count === row.chunk_count && prior.doc_count === row.doc_count;
   if (changed || !same) await table.upsert('source', [row]);
-}
-
-/** Sources whose folders are gone (only when every folder was considered). */
-async function removeGoneSources(tables: Tables, folders: string[]): Promise<string[]> {
-  const known = (await tables.sources.rows(undefined, { select: ['source'] })).map((r) => r.source);
-  const gone = known.filter((s) => !folders.includes(s));
-  for (const source of gone) {
-    await tables.chunks.delete(chunkWhere.eq('source', source));
-    await tables.sources.delete(sourceWhere.eq('source', source));
-  }
-  return gone;
 }

@@ -94,12 +94,13 @@ describe('every --json output parses and is snake_case', () => {
     // The ingest report is its zod schema with snake_case keys, strictly: a camelCase key fails the parse.
     const report = runCli(config, ['ingest', '--json']);
     expect(parseCliJson(IngestReportSchema, report.stdout).docs_embedded).toBe(0);
-    expect(json(['ingest', '--dry-run'])).toMatchObject({ dry_run: true, table_version: expect.any(Number) });
+    expect(json(['ingest', '--dry-run'])).toMatchObject({ dry_run: true, missing_sources: [], table_version: expect.any(Number) });
   });
 
   it('inspect and policy', () => {
     expect(json(['search', 'INC-2041', '--as', 'alice', '--agent', 'claude-code'])).toMatchObject({ table_version: expect.any(Number) });
-    expect((json(['sources']) as unknown[]).length).toBeGreaterThan(0);
+    expect((json(['sources', 'list']) as unknown[]).length).toBeGreaterThan(0);
+    expect(json(['sources', 'remove', 'dsr-requests'])).toMatchObject({ source: 'dsr-requests', chunks_removed: expect.any(Number), folder_remains: true });
     expect((json(['card']) as unknown[]).length).toBeGreaterThan(0);
     expect(json(['policy', 'check'])).toMatchObject({ valid: true, policy_dir: config.policyDir });
     expect(json(['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'runbooks/prod-database.md'])).toMatchObject({

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => embedder.dispose());
 
-async function ingest(config: Config, sources?: string[]) {
+async function ingest(config: Config, sources?: string[], options: { removeMissing?: boolean } = {}) {
   const policy = await PolicyEngine.load(config.policyDir);
   const store = await Store.open(config);
   try {
@@ -27,6 +27,7 @@ async function ingest(config: Config, sources?: string[]) {
       knownClasses: new Set(policy.classes.map((c) => c.id)),
       directory: policy,
       sources,
+      ...options,
     });
   } finally {
     store.close();
@@ -96,11 +97,19 @@ describe('labelled ingest', () => {
     expect(Array.from(relabelled.acl_source)).toEqual(['group:engineering', 'group:sre']);
     expect(Array.from(relabelled.vector as Float32Array)).toEqual(vectorBefore);
 
-    // A removed source folder takes its chunks with it.
+    // A source folder gone (deleted, or an unmounted share) is reported and kept: removal is explicit.
+    const dsrChunks = (await rows(config, "source = 'dsr-requests'")).length;
+    expect(dsrChunks).toBeGreaterThan(0);
     rmSync(path.join(config.corporaDir, 'dsr-requests'), { recursive: true });
-    const removed = await ingest(config);
-    expect(removed.removedSources).toEqual(['dsr-requests']);
+    const missing = await ingest(config);
+    expect(missing).toMatchObject({ missingSources: ['dsr-requests'], removedSources: [] });
+    expect(await rows(config, "source = 'dsr-requests'")).toHaveLength(dsrChunks);
+    // Only a pass over every folder can tell a folder is missing: a selected run reports nothing.
+    expect((await ingest(config, ['runbooks'])).missingSources).toEqual([]);
+    const removed = await ingest(config, undefined, { removeMissing: true });
+    expect(removed).toMatchObject({ missingSources: [], removedSources: ['dsr-requests'] });
     expect(await rows(config, "source = 'dsr-requests'")).toHaveLength(0);
+    expect((await ingest(config)).missingSources).toEqual([]);
   });
 
   it('bad manifests fail that source with a clear error and keep its last good version', async () => {

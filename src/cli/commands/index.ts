@@ -10,6 +10,7 @@ import { registerInspect } from './inspect.js';
 import { registerPolicy } from './policy.js';
 import { registerRuns } from './runs.js';
 import { registerServe } from './serve.js';
+import { registerSources } from './sources.js';
 import { registerTask } from './task.js';
 
 /** Every CLI subcommand registers itself here; one file per command (group) in this folder. */
@@ -24,6 +25,7 @@ export const commands: Array<(program: Command) => void> = [
   registerAudit,
   registerRuns,
   registerInspect,
+  registerSources,
   registerPolicy,
   registerConsole,
 ];

@@ -22,6 +22,7 @@ export function registerIngest(program: Command): void {
     )
     .option('--source <id...>', 'only these sources (default: every folder under the corpora folder)')
     .option('--dry-run', 'report what would change, write nothing')
+    .option('--remove-missing', 'also delete ingested sources whose folder is gone (default: report them and keep them)')
     .option('--json', 'print the report as JSON')
     .option('--strict', 'exit 1 (not 2) when a source failed or a file or record was skipped, e.g. in CI')
     .option('--wait <duration>', 'queue behind another ingest holding the writer lease for up to this long (e.g. 10m; default: fail at once)')
@@ -34,9 +35,13 @@ export function registerIngest(program: Command): void {
         // Checked before anything is written: a signed-in person without the role ingests nothing.
         const actor = await adminActor(app, 'admin', process.env);
         const progress = progressReporter();
-        const result = await ingestCorpora(app, { sources: opts.source, dryRun: opts.dryRun, onProgress: progress.onProgress, leaseWaitMs }).finally(() =>
-          progress.stop(),
-        );
+        const result = await ingestCorpora(app, {
+          sources: opts.source,
+          dryRun: opts.dryRun,
+          removeMissing: opts.removeMissing,
+          onProgress: progress.onProgress,
+          leaseWaitMs,
+        }).finally(() => progress.stop());
         if (!result.dryRun) {
           await auditAdmin(app, {
             action: 'ingest',
@@ -47,6 +52,8 @@ export function registerIngest(program: Command): void {
               chunksWritten: result.chunksWritten,
               tableVersion: result.tableVersion,
               policyVersion: app.policy().version,
+              missingSources: result.missingSources,
+              removedSources: result.removedSources,
             },
           });
         }
@@ -61,6 +68,7 @@ export function registerIngest(program: Command): void {
 interface IngestFlags {
   source?: string[];
   dryRun?: boolean;
+  removeMissing?: boolean;
   json?: boolean;
   strict?: boolean;
   wait?: string;
@@ -70,7 +78,8 @@ interface IngestFlags {
 
 /** `ingest --watch`: every applied batch is reported as a one-shot ingest is (one JSON line each with --json), until SIGINT or SIGTERM. */
 async function watchIngest(config: Config, opts: IngestFlags, leaseWaitMs: number): Promise<void> {
-  if (opts.source || opts.dryRun) throw new Error('--watch: watches every source and writes; drop --source and --dry-run');
+  if (opts.source || opts.dryRun || opts.removeMissing)
+    throw new Error('--watch: watches every source, writes, and removes a source whose folder is deleted; drop --source, --dry-run and --remove-missing');
   const debounceMs = parseDurationMs(opts.debounce, '--debounce');
   await withApp(config, async (app) => {
     const progress = progressReporter();
@@ -99,12 +108,14 @@ async function watchIngest(config: Config, opts: IngestFlags, leaseWaitMs: numbe
 const VERB = { redact: 'redacted', flag: 'flagged, kept', refuse: 'refused' } as const;
 
 /**
- * 0: every selected source and file is in the store; 2: the run finished and every other source and
- * file applied, but something was left out (a failed source, a skipped file or record); 1 (from
- * main): the ingest did not run at all (flags, writer lease, store, model). `--strict` makes 2 a 1.
+ * 0: every selected source and file is in the store, and the store holds no source without a folder;
+ * 2: the run finished and every other source and file applied, but something was left out (a failed
+ * source, a skipped file or record) or a source's folder is missing (kept until `--remove-missing` or
+ * `clearance sources remove`); 1 (from main): the ingest did not run at all (flags, writer lease,
+ * store, model). `--strict` makes 2 a 1.
  */
 export function ingestExitCode(report: IngestReport, strict = false): number {
-  if (!report.sources.some((s) => s.error || s.skipped.length > 0)) return 0;
+  if (!report.sources.some((s) => s.error || s.skipped.length > 0) && report.missingSources.length === 0) return 0;
   return strict ? 1 : 2;
 }
 
@@ -139,8 +150,15 @@ function printReport(report: IngestReport, strict = false): void {
     `\n${report.dryRun ? 'dry run: would embed' : 'embedded'} ${report.docsEmbedded} documents, wrote ${report.chunksWritten} chunks in ${report.seconds.toFixed(1)} s${rate}; table version ${report.tableVersion}\n`,
   );
   if (report.removedSources.length) process.stdout.write(`removed sources: ${report.removedSources.map(inertLine).join(', ')}\n`);
+  for (const source of report.missingSources)
+    process.stderr.write(
+      `\nmissing: source ${inertLine(source)} is in the store but its folder is gone; its chunks are kept. ` +
+        `Restore the folder, or remove it with \`clearance sources remove ${inertLine(source)}\` (or \`clearance ingest --remove-missing\`)\n`,
+    );
   const failed = report.sources.filter((s) => s.error).length;
   const skipped = report.sources.reduce((n, s) => n + s.skipped.length, 0);
-  if (failed + skipped > 0)
-    process.stderr.write(`\nincomplete: ${failed} source(s) failed, ${skipped} file(s) or record(s) skipped (exit status ${ingestExitCode(report, strict)})\n`);
+  if (failed + skipped + report.missingSources.length > 0)
+    process.stderr.write(
+      `\nincomplete: ${failed} source(s) failed, ${skipped} file(s) or record(s) skipped, ${report.missingSources.length} source folder(s) missing (exit status ${ingestExitCode(report, strict)})\n`,
+    );
 }

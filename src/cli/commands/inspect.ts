@@ -2,10 +2,9 @@ import type { Command } from 'commander';
 import { searchAs } from '../../admin/explain.js';
 import { withApp } from '../../app/app.js';
 import { buildCard, formatCard } from '../../governance/card.js';
-import { describeFreshness, sourceIsStale } from '../../retrieval/freshness.js';
 import { configFrom } from '../context.js';
 import { printJson } from '../json.js';
-import { commaList, printTable } from '../output.js';
+import { commaList } from '../output.js';
 import { plain } from '../../views/inert.js';
 
 export function registerInspect(program: Command): void {
@@ -32,29 +31,6 @@ export function registerInspect(program: Command): void {
           plain`[${i + 1}] ${p.title} (${p.provenance.data_class}, ${p.provenance.doc_id}, score ${(p.provenance.score ?? 0).toFixed(3)}, allowed by ${p.provenance.rule})\n    ${p.text.replace(/\s+/g, ' ').slice(0, 160)}…\n`,
         );
       }
-    });
-
-  program
-    .command('sources')
-    .description('ingested sources: class, owner, documents, chunks, last ingest, freshness')
-    .option('--json', 'JSON output')
-    .action(async (opts: { json?: boolean }, command: Command) => {
-      const sources = [...(await withApp(configFrom(command), (app) => app.sources.all())).values()];
-      if (opts.json) return void printJson(sources);
-      printTable(
-        sources.map((s) => ({
-          source: s.source,
-          class: s.data_class,
-          owner: s.owner,
-          docs: s.doc_count,
-          chunks: s.chunk_count,
-          last_ingest: s.last_ingest_at.slice(0, 19),
-          freshness: describeFreshness(s),
-          stale: sourceIsStale(s) ? 'STALE' : '',
-        })),
-      );
-      const stale = sources.filter((s) => sourceIsStale(s));
-      if (stale.length) process.stderr.write(`warning: ${stale.map((s) => s.source).join(', ')} past its review date\n`);
     });
 
   program
