@@ -1,4 +1,4 @@
-import { readUntilFresh, STALE_AFTER_MS } from '../config/freshness.js';
+import { NewestReads, readUntilFresh, STALE_AFTER_MS } from '../config/freshness.js';
 import type { RequestIdentity } from '../identity/identity.js';
 
 import type { Governance } from './governance.js';
@@ -37,9 +37,7 @@ export class KillSwitchWatcher {
   private revoked = new Set<string>();
   /** When the last successful read started: its state includes every commit before that moment. */
   private lastRead = 0;
-  /** The start of the read whose result is held: an older read that finishes later is discarded. */
-  private heldFrom = -1;
-  private inFlight: { started: number; done: Promise<void> } | null = null;
+  private readonly reads = new NewestReads();
   private timer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
 
@@ -68,33 +66,20 @@ export class KillSwitchWatcher {
     return { lastReadAt: this.lastRead, activeSwitches: this.switches.length, revokedTasks: this.revoked.size, lastError: this.lastError };
   }
 
-  /**
-   * A read that includes every commit before `notBefore` (default: before this call). It joins the read
-   * in flight when that one started late enough, else starts another; whichever finishes, only the
-   * newest read's result is kept, so a slow older read never replaces newer state.
-   */
+  /** A read that includes every commit before `notBefore` (default: before this call); only the newest read's result is kept. */
   refresh(notBefore = Date.now()): Promise<void> {
-    if (this.inFlight && this.inFlight.started >= notBefore) return this.inFlight.done;
-    const started = Date.now();
-    const done = (async () => {
+    return this.reads.refresh(notBefore, async (read) => {
       try {
         const [switches, revoked] = await Promise.all([this.governance.activeSwitches(), this.governance.revokedTasks()]);
-        if (started < this.heldFrom) return;
-        this.heldFrom = started;
+        if (!read.claim()) return;
         this.switches = switches;
         this.revoked = revoked;
-        this.lastRead = Math.max(this.lastRead, started);
+        this.lastRead = Math.max(this.lastRead, read.started);
         this.lastError = null;
       } catch (err) {
-        if (started >= this.heldFrom) this.lastError = (err as Error).message;
+        if (!read.superseded()) this.lastError = (err as Error).message;
       }
-    })();
-    const current = { started, done };
-    this.inFlight = current;
-    void done.finally(() => {
-      if (this.inFlight === current) this.inFlight = null;
     });
-    return done;
   }
 
   /** The verdict for a call starting now, from state at most STALE_AFTER_MS older than the call. */

@@ -1,4 +1,4 @@
-import { readUntilFresh, STALE_AFTER_MS } from '../config/freshness.js';
+import { NewestReads, readUntilFresh, STALE_AFTER_MS, type Read } from '../config/freshness.js';
 import type { Store } from '../store/store.js';
 import { PolicyEngine } from './engine.js';
 import { parsePolicyTexts, policyVersion, readPolicyFiles, readPolicyFolder, type PolicyFiles } from './files.js';
@@ -45,9 +45,7 @@ export class LivePolicy {
   private seq: number | null = null;
   private lastRead = Date.now();
   private lastError: string | null = null;
-  /** The start of the newest read applied: an older read that finishes later changes nothing. */
-  private heldFrom = -1;
-  private inFlight: { started: number; done: Promise<void> } | null = null;
+  private readonly reads = new NewestReads();
   private timer: NodeJS.Timeout | null = null;
   private options: LivePolicyOptions = {};
   /** The folder content last refused, so one bad edit is reported once, not at every poll. */
@@ -81,7 +79,8 @@ export class LivePolicy {
   current(): PolicyEngine {
     const bound = this.options.failClosedAfterMs;
     if (this.timer && bound !== undefined && Date.now() - this.lastRead > bound) {
-      const hung = this.inFlight !== null && Date.now() - this.inFlight.started > bound;
+      const since = this.reads.inFlightSince;
+      const hung = since !== null && Date.now() - since > bound;
       if (this.lastError !== null || hung) {
         throw new PolicyUnavailable(`the policy state could not be read for over ${bound} ms${this.lastError ? ` (${this.lastError})` : ''}; refusing (fail closed)`);
       }
@@ -132,66 +131,55 @@ export class LivePolicy {
     this.timer = null;
   }
 
-  /**
-   * A read that includes every commit before `notBefore` (default: before this call). It joins the read
-   * in flight when that one started late enough, else starts another; only reads newer than the state
-   * held may change it, so a slow older read never brings back an older policy.
-   */
+  /** A read that includes every commit before `notBefore` (default: before this call); a slow older read never brings back an older policy. */
   refresh(notBefore = Date.now()): Promise<void> {
-    if (this.inFlight && this.inFlight.started >= notBefore) return this.inFlight.done;
-    const started = Date.now();
-    const done = (async () => {
+    return this.reads.refresh(notBefore, async (read) => {
       let seq: number;
       try {
         seq = await this.versions.liveSeq();
       } catch (err) {
-        if (started < this.heldFrom) return;
-        this.lastError = (err as Error).message;
-        this.options.events?.refused?.({ what: 'the published policy state', error: this.lastError });
+        this.readFailed(read, 'the published policy state', err);
         return;
       }
-      if (seq > 0 && seq !== this.seq) await this.followPublished(seq, started);
-      else if (seq === 0 && this.options.watchFolder) await this.followFolder(started);
+      if (seq > 0 && seq !== this.seq) await this.followPublished(seq, read);
+      else if (seq === 0 && this.options.watchFolder) await this.followFolder(read);
       try {
-        await this.followDirectory(started);
+        await this.followDirectory(read);
       } catch (err) {
-        if (started < this.heldFrom) return;
-        this.lastError = (err as Error).message;
-        this.options.events?.refused?.({ what: 'the provisioned (SCIM) directory', error: this.lastError });
+        this.readFailed(read, 'the provisioned (SCIM) directory', err);
         return;
       }
-      if (started < this.heldFrom) return;
-      this.heldFrom = started;
-      this.lastRead = Math.max(this.lastRead, started);
+      if (!read.claim()) return;
+      this.lastRead = Math.max(this.lastRead, read.started);
       this.lastError = null;
-    })();
-    const current = { started, done };
-    this.inFlight = current;
-    void done.finally(() => {
-      if (this.inFlight === current) this.inFlight = null;
     });
-    return done;
   }
 
-  private async followPublished(seq: number, started: number): Promise<void> {
+  private readFailed(read: Read, what: string, err: unknown): void {
+    if (read.superseded()) return;
+    this.lastError = (err as Error).message;
+    this.options.events?.refused?.({ what, error: this.lastError });
+  }
+
+  private async followPublished(seq: number, read: Read): Promise<void> {
     const row = await this.versions.byNumber(seq);
     if (!row) return;
     try {
       const base = filesOf(row);
-      this.swap(await build(base, this.provisioned.state), base, seq, started);
+      this.swap(await build(base, this.provisioned.state), base, seq, read);
     } catch (err) {
       this.options.events?.refused?.({ what: `published policy v${seq}`, error: (err as Error).message });
     }
   }
 
-  private async followFolder(started: number): Promise<void> {
+  private async followFolder(read: Read): Promise<void> {
     try {
       const texts = await readPolicyFolder(this.policyDir);
       const version = policyVersion(texts);
       if (version === this.engine.version || version === this.refusedFolder) return;
       this.refusedFolder = version;
       const base = { files: parsePolicyTexts(this.policyDir, texts), where: this.policyDir };
-      this.swap(await build(base, this.provisioned.state), base, null, started);
+      this.swap(await build(base, this.provisioned.state), base, null, read);
     } catch (err) {
       this.options.events?.refused?.({ what: `the edit of ${this.policyDir}`, error: (err as Error).message });
     }
@@ -201,21 +189,19 @@ export class LivePolicy {
    * A SCIM change is merged into the version in force: same policy version, new engine (the change
    * itself is audited by the SCIM endpoint). A read failure here fails closed like the policy's.
    */
-  private async followDirectory(started: number): Promise<void> {
+  private async followDirectory(read: Read): Promise<void> {
     const version = await this.directory.version();
     if (version === this.provisioned.version) return;
     const provisioned = { version, state: await this.directory.state() };
     const engine = await build(this.base, provisioned.state);
-    if (started < this.heldFrom) return;
-    this.heldFrom = started;
+    if (!read.claim()) return;
     this.engine = engine;
     this.provisioned = provisioned;
   }
 
   /** Puts a newly read policy in force, unless a newer read has already been applied. */
-  private swap(engine: PolicyEngine, base: PolicyBase, seq: number | null, started: number): void {
-    if (started < this.heldFrom) return;
-    this.heldFrom = started;
+  private swap(engine: PolicyEngine, base: PolicyBase, seq: number | null, read: Read): void {
+    if (!read.claim()) return;
     const from = this.engine.version;
     this.engine = engine;
     this.base = base;

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config/package.js';
+import { policyVersion, readPolicyFolder } from '../../src/policy/files.js';
 import { LivePolicy, PolicyUnavailable } from '../../src/policy/live.js';
+import { PolicyVersions } from '../../src/policy/versions.js';
 import { Store } from '../../src/store/store.js';
 
 const BOUND_MS = 10_000;
@@ -57,6 +59,32 @@ describe('live policy freshness (clock injected through the system time)', () =>
     versions.liveSeq = working;
     const engine = await live.fresh();
     expect(engine).toBe(live.current());
+    live.stop();
+    store.close();
+  });
+
+  it('a slow older read of the live version that finishes last does not bring back the older policy', async () => {
+    const { live, store } = await openPolicy();
+    const versions = await PolicyVersions.open(store);
+    const texts = await readPolicyFolder(path.join(PACKAGE_ROOT, 'policy'));
+    const by = { human: 'test', auth: 'os-user' };
+    await versions.publish(texts, policyVersion(texts), by, 'v1');
+    const edited = { ...texts, 'people.csv': `${texts['people.csv']}\n# narrowed\n` };
+    await versions.publish(edited, policyVersion(edited), by, 'v2');
+    // The first read saw v1 as live and is held; the second sees v2 and is applied first.
+    const seen = live as unknown as { versions: { liveSeq(): Promise<number> } };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    seen.versions.liveSeq = async () => (calls++ === 0 ? (await held, 1) : 2);
+    const older = live.refresh();
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    await live.refresh();
+    expect(live.liveSeq).toBe(2);
+    release();
+    await older;
+    expect(live.liveSeq, 'the older read (v1) finished last and must change nothing').toBe(2);
+    expect(live.current().version).toBe(policyVersion(edited));
     live.stop();
     store.close();
   });
