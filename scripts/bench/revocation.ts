@@ -22,10 +22,9 @@ interface World {
   env: Record<string, string>;
   key: SigningKey;
   base: string;
+  /** Commands that failed once and were run again (e.g. s3rver answering 500 under load); reported with the table. */
+  retried: string[];
 }
-
-/** Commands that failed once and were run again (e.g. s3rver answering 500 under load); reported with the table. */
-const retried: string[] = [];
 
 /**
  * Runs the CLI to completion; resolves with the moment it exited (after its commit). A command that
@@ -36,7 +35,7 @@ async function cli(world: World, args: string[]): Promise<number> {
   try {
     return await cliOnce(world, args);
   } catch (err) {
-    retried.push(`clearance ${args.join(' ')}: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`);
+    world.retried.push(`clearance ${args.join(' ')}: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`);
     return cliOnce(world, args);
   }
 }
@@ -136,14 +135,14 @@ function kinds(config: Config): Kind[] {
 }
 
 /** A fresh world: corpora and policy copied, ingested and the policy published as the base version. */
-async function makeWorld(storeEnv: Record<string, string>): Promise<World> {
+async function makeWorld(storeEnv: Record<string, string>, retried: string[]): Promise<World> {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-bench-revoke-'));
   for (const dir of ['corpora', 'policy']) cpSync(path.join(PACKAGE_ROOT, dir), path.join(root, dir), { recursive: true });
   // The sample expectations pin alice's and claude-code's access, which the trials change on purpose.
   writeFileSync(path.join(root, 'policy/expectations.yaml'), 'expect:\n  - bob via support-assistant can read customer\n');
   const config = loadConfig({ cwd: root, env: {} });
   const env = { CLEARANCE_HOME: config.home, CLEARANCE_POLICY_DIR: config.policyDir, CLEARANCE_CORPORA_DIR: config.corporaDir, ...storeEnv };
-  const world: World = { config, env, key: await loadOrCreateSigningKey(config.keysDir), base: 'v1' };
+  const world: World = { config, env, key: await loadOrCreateSigningKey(config.keysDir), base: 'v1', retried };
   await cli(world, ['ingest']);
   await cli(world, ['policy', 'apply', '--message', 'bench base version']);
   return world;
@@ -222,6 +221,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
  */
 export async function runRevocationBench(opts: { quick: boolean; trials?: number }): Promise<Row[]> {
   const trials = opts.trials ?? (opts.quick ? 3 : 20);
+  const retried: string[] = [];
   const title = 'Revocation: access change committed by the CLI → refusal of an open session';
   const notes = () => [
     'Time from the command’s exit (after its commit) to the first refused answer of an already open session under steady fetch calls; with two replicas, the later of the two.',
@@ -229,13 +229,13 @@ export async function runRevocationBench(opts: { quick: boolean; trials?: number
     'Baseline: `clearance kill --task` on the same servers in the same run (kill-switch watcher, 200 ms poll). Replicas read the store with a 1 s consistency interval.',
     ...retried.map((r) => `retried once: ${r}`),
   ];
-  const rows = await measure(await makeWorld({}), 1, trials, '1 process, local folder');
+  const rows = await measure(await makeWorld({}, retried), 1, trials, '1 process, local folder');
   // Printed now too: a failure in the replica phase must not discard the first phase's trials.
   report('revocation', `${title} (1 process)`, rows, notes());
   const s3 = await startLocalS3();
   try {
     const storeEnv = { ...s3.env, CLEARANCE_STORE_URI: `s3://${s3.bucket}/revocation`, CLEARANCE_READ_CONSISTENCY_SECONDS: '1' };
-    rows.push(...(await measure(await makeWorld(storeEnv), 2, trials, '2 replicas, S3-compatible')));
+    rows.push(...(await measure(await makeWorld(storeEnv, retried), 2, trials, '2 replicas, S3-compatible')));
   } finally {
     await s3.close();
   }
