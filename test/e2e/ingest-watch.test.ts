@@ -55,6 +55,16 @@ const texts = async (client: Client, query: string): Promise<string[]> => {
 const sees = async (client: Client, word: string) => (await texts(client, word)).some((t) => t.includes(word));
 const within = { timeoutMs: 60_000, intervalMs: 100 };
 
+/**
+ * How long each change took to show through MCP, printed after the run (issue 20's goal: within 5 s).
+ * Reported, not asserted: on a busy machine it is slower, not wrong; the 60 s limit is a safety net.
+ */
+const latencies: { what: string; ms: number }[] = [];
+async function shows<T>(what: string, probe: () => T | Promise<T>, since: number): Promise<void> {
+  await waitFor(probe, { ...within, what });
+  latencies.push({ what, ms: performance.now() - since });
+}
+
 beforeAll(async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'clearance-watch-'));
   cpSync(path.join(REPO, 'policy'), path.join(root, 'policy'), { recursive: true });
@@ -74,6 +84,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (latencies.length > 0) {
+    const worst = Math.max(...latencies.map((l) => l.ms));
+    const each = latencies.map((l) => `${l.what} ${(l.ms / 1000).toFixed(1)} s`).join(', ');
+    console.info(
+      `ingest --watch, file change → visible through MCP: ${each}; worst ${(worst / 1000).toFixed(1)} s (goal 5 s: ${worst <= 5000 ? 'met' : 'not met'})`,
+    );
+  }
   await alice?.close();
   await frank?.close();
   server?.child.kill('SIGTERM');
@@ -82,20 +99,24 @@ afterAll(async () => {
 
 describe('clearance ingest --watch', () => {
   it('applies edits, additions and deletions while the server answers', async () => {
+    let since = performance.now();
     write(engFile('queue.md'), doc('Queue notes', 'The retry queue drains every second. marker-edited-queue'));
-    await waitFor(() => sees(alice, 'marker-edited-queue'), { ...within, what: 'the edit' });
+    await shows('edit', () => sees(alice, 'marker-edited-queue'), since);
     expect(await sees(alice, 'marker-original-queue')).toBe(false);
 
+    since = performance.now();
     write(engFile('added.md'), doc('Added notes', 'A fresh page about the index. marker-added'));
-    await waitFor(() => sees(alice, 'marker-added'), { ...within, what: 'the addition' });
+    await shows('addition', () => sees(alice, 'marker-added'), since);
 
+    since = performance.now();
     rmSync(engFile('added.md'));
-    await waitFor(async () => !(await sees(alice, 'marker-added')), { ...within, what: 'the deletion' });
+    await shows('deletion', async () => !(await sees(alice, 'marker-added')), since);
   });
 
   it('relabels a file from its front matter without a content change', async () => {
+    const since = performance.now();
     write(engFile('queue.md'), doc('Queue notes', 'The retry queue drains every second. marker-edited-queue', ['group:sre']));
-    await waitFor(async () => !(await sees(alice, 'marker-edited-queue')), { ...within, what: 'the relabel' });
+    await shows('relabel', async () => !(await sees(alice, 'marker-edited-queue')), since);
     expect(await sees(frank, 'marker-edited-queue')).toBe(true);
   });
 
@@ -111,8 +132,9 @@ describe('clearance ingest --watch', () => {
       }
     })();
     await waitFor(() => seenByAlice.some((t) => t.includes('marker-shared-v1')), { ...within, what: 'alice reading the old version' });
+    const since = performance.now();
     write(engFile('shared.md'), doc('Shared notes', 'Timeouts are set per index. marker-shared-v2-sre-only', ['group:sre']));
-    await waitFor(() => sees(frank, 'marker-shared-v2-sre-only'), { ...within, what: 'the narrowed edit' });
+    await shows('narrowing edit', () => sees(frank, 'marker-shared-v2-sre-only'), since);
     const settled = polls;
     await waitFor(() => polls > settled + 5, { ...within, what: 'alice polling after the change' });
     polling = false;
@@ -121,9 +143,10 @@ describe('clearance ingest --watch', () => {
   });
 
   it('narrows a whole source from corpus.yaml, and records every change in the audit log', async () => {
+    const since = performance.now();
     write(path.join(config.corporaDir, 'eng', 'corpus.yaml'), manifest(['group:sre']));
     write(engFile('new-sre.md'), doc('Pager notes', 'Pager rotations are weekly. marker-pager'));
-    await waitFor(() => sees(frank, 'marker-pager'), { ...within, what: 'the corpus narrowing' });
+    await shows('source narrowing', () => sees(frank, 'marker-pager'), since);
     expect(await texts(alice, 'queue timeouts pager index')).toEqual([]);
 
     // The event is appended just after its commit: wait for it.
