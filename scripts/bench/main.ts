@@ -43,6 +43,7 @@ interface Options {
   rows?: number;
   dataset?: string;
   split?: string;
+  replicasOnly?: boolean;
 }
 
 const program = new Command('bench')
@@ -52,6 +53,7 @@ const program = new Command('bench')
   .option('--rows <n>', 'retrieval: synthetic chunk count (default 100k quick, 1M otherwise)', (v) => Number(v))
   .option('--dataset <folder>', 'quality, quality-mcp: a BEIR-layout folder (default ../shared/data/scifact)')
   .option('--split <name>', 'quality, quality-mcp: qrels split', 'train')
+  .option('--replicas-only', 'revocation: only the two-replica phase (S3-compatible store)')
   .action(async (name: string, options: Options) => {
     const names = name === 'all' ? Object.keys(BENCHES) : [name];
     for (const n of names) {

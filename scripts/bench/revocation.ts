@@ -41,23 +41,43 @@ async function cli(world: World, args: string[]): Promise<number> {
 }
 
 function cliOnce(world: World, args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LANCEDB_LOG: 'error', ...world.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Ingest exits 2 for the sample corpora's deliberate skips; its JSON report tells a failed source apart.
+  const ingest = args[0] === 'ingest';
+  const child = spawn(process.execPath, [CLI, ...args, ...(ingest ? ['--json'] : [])], {
+    env: { ...process.env, LANCEDB_LOG: 'error', ...world.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
   let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Timed at the exit; settled once its output is all read.
+  let at = 0;
+  child.once('exit', () => (at = performance.now()));
   return new Promise((resolve, reject) =>
-    child.once('exit', (code) => {
-      const at = performance.now();
-      if (code === 0 || (args[0] === 'ingest' && code === 2)) resolve(at);
-      else reject(new Error(`clearance ${args.join(' ')} exited ${code}: ${stderr.slice(-400)}`));
+    child.once('close', (code) => {
+      const failedSources =
+        ingest && code === 2 ? (JSON.parse(stdout) as { sources: { source: string; error: string | null }[] }).sources.filter((s) => s.error) : [];
+      if ((code === 0 || (ingest && code === 2)) && failedSources.length === 0) resolve(at);
+      else
+        reject(
+          new Error(`clearance ${args.join(' ')} exited ${code}: ${failedSources.map((s) => `${s.source}: ${s.error}`).join('; ') || stderr.slice(-400)}`),
+        );
     }),
   );
 }
 
+/** Each client's last answer, named when a trial fails. */
+const lastAnswer = new WeakMap<Client, string>();
+
 /** One call as alice via claude-code; true when refused (an error result or a JSON-RPC error). */
 async function refused(client: Client): Promise<boolean> {
   try {
-    return (await client.callTool({ name: 'fetch', arguments: { id: DOC, reason: 'revocation bench' } }, undefined, { timeout: 15_000 })).isError === true;
+    const result = await client.callTool({ name: 'fetch', arguments: { id: DOC, reason: 'revocation bench' } }, undefined, { timeout: 15_000 });
+    lastAnswer.set(client, result.isError ? `refused: ${JSON.stringify(result.content).slice(0, 300)}` : 'answered');
+    return result.isError === true;
   } catch (err) {
+    lastAnswer.set(client, `error: ${(err as Error).message.slice(0, 300)}`);
     if (typeof (err as { code?: unknown }).code === 'number') return true;
     throw err;
   }
@@ -162,11 +182,13 @@ async function measure(world: World, replicas: number, trials: number, setup: st
   try {
     const urls = servers.map((s) => s.url);
     const { clients } = await openTask(urls, world);
-    const allowed = async (open: Client[], since: Promise<number>) => {
+    const allowed = async (open: Client[], since: Promise<number>, after: string) => {
       const each = await Promise.all(open.map((c) => untilAnswer(c, false, since)));
-      if (each.includes(undefined)) throw new Error(`access not restored within ${TRIAL_LIMIT_MS} ms: the next trial would measure nothing`);
+      if (!each.includes(undefined)) return;
+      const states = open.map((c, i) => `replica ${i + 1}: ${each[i] === undefined ? `still ${lastAnswer.get(c) ?? 'no answer'}` : 'restored'}`);
+      throw new Error(`${setup}: access not restored within ${TRIAL_LIMIT_MS} ms after ${after} (${states.join('; ')}); the next trial would measure nothing`);
     };
-    await allowed(clients, Promise.resolve(performance.now()));
+    await allowed(clients, Promise.resolve(performance.now()), 'start-up');
     const sampled: { name: string; delays: number[]; refusals: number }[] = [];
     const trial = async (open: Client[], exited: Promise<number>, into: { delays: number[]; refusals: number }) => {
       const each = await Promise.all(open.map((c) => untilAnswer(c, true, exited)));
@@ -178,7 +200,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
     const baseline = { name: 'baseline: task killed (clearance kill)', delays: [] as number[], refusals: 0 };
     for (let t = 0; t < trials; t++) {
       const task = await openTask(urls, world);
-      await allowed(task.clients, Promise.resolve(performance.now()));
+      await allowed(task.clients, Promise.resolve(performance.now()), `opening baseline task ${t + 1}`);
       await trial(task.clients, cli(world, ['kill', '--task', task.taskId, '--force', '--reason', 'revocation bench baseline']), baseline);
       await Promise.all(task.clients.map((c) => c.close()));
     }
@@ -187,7 +209,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
       const sample = { name: kind.name, delays: [] as number[], refusals: 0 };
       for (let t = 0; t < trials; t++) {
         await trial(clients, kind.change(world), sample);
-        await allowed(clients, kind.restore(world));
+        await allowed(clients, kind.restore(world), `undoing ${kind.name}, trial ${t + 1}`);
       }
       sampled.push(sample);
     }
@@ -219,7 +241,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
  * steady calls refuses an already open session, for one process on a local store and for two
  * replicas over an S3-compatible store (s3rver on 127.0.0.1).
  */
-export async function runRevocationBench(opts: { quick: boolean; trials?: number }): Promise<Row[]> {
+export async function runRevocationBench(opts: { quick: boolean; trials?: number; replicasOnly?: boolean }): Promise<Row[]> {
   const trials = opts.trials ?? (opts.quick ? 3 : 20);
   const retried: string[] = [];
   const title = 'Revocation: access change committed by the CLI → refusal of an open session';
@@ -229,9 +251,9 @@ export async function runRevocationBench(opts: { quick: boolean; trials?: number
     'Baseline: `clearance kill --task` on the same servers in the same run (kill-switch watcher, 200 ms poll). Replicas read the store with a 1 s consistency interval.',
     ...retried.map((r) => `retried once: ${r}`),
   ];
-  const rows = await measure(await makeWorld({}, retried), 1, trials, '1 process, local folder');
+  const rows = opts.replicasOnly ? [] : await measure(await makeWorld({}, retried), 1, trials, '1 process, local folder');
   // Printed now too: a failure in the replica phase must not discard the first phase's trials.
-  report('revocation', `${title} (1 process)`, rows, notes());
+  if (!opts.replicasOnly) report('revocation', `${title} (1 process)`, rows, notes());
   const s3 = await startLocalS3();
   try {
     const storeEnv = { ...s3.env, CLEARANCE_STORE_URI: `s3://${s3.bucket}/revocation`, CLEARANCE_READ_CONSISTENCY_SECONDS: '1' };
