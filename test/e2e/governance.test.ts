@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
-import { CLI, cliEnv, runCli, startHttpServer, taskToken, connectHttp } from '../helpers/cli.js';
+import { CLI, cliEnv, runCli, runCliAsync, startHttpServer, taskToken, connectHttp } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
 import { TestClient } from '../helpers/mcp-client.js';
@@ -19,6 +19,13 @@ beforeAll(() => {
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
 const token = (human: string, agent: string) => taskToken(config, human, agent, 'governance e2e');
+/**
+ * While an HTTP session is open, the CLI runs without blocking the event loop: a loop blocked by
+ * spawnSync for seconds cannot retire a kept-alive socket the server has meanwhile closed (its 5 s
+ * keep-alive), and the next call then fails with "other side closed" (seen on a loaded machine).
+ */
+const tokenAsync = async (human: string, agent: string) =>
+  (await runCliAsync(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'governance e2e', '--token-only'])).stdout.trim();
 const httpClient = (url: string, bearer: string) => connectHttp(url, bearer, 'gov-e2e');
 
 const search = (client: Client) => client.callTool({ name: 'search', arguments: { query: 'INC-2041 checkout latency', k: 3, reason: 'steady stream' } });
@@ -89,7 +96,7 @@ describe('kill switch across processes and transports', () => {
     const http = await startHttpServer(config, {}, ['--replica-id', 'r2']);
     servers.push(http.child);
     http.child.once('exit', (code) => code !== null && code !== 0 && console.error(`server r2 exited ${code}:\n${http.stderr()}`));
-    const aliceToken = token('alice', 'claude-code');
+    const aliceToken = await tokenAsync('alice', 'claude-code');
     const alice = await httpClient(http.url, aliceToken);
     const classes = async (c: Client) =>
       new Set(
@@ -104,19 +111,20 @@ describe('kill switch across processes and transports', () => {
     };
 
     // No credential, the requester's own credential, and a non-approver's credential are all refused.
-    expect(runCli(config, ['approvals', 'approve', req.request_id]).stderr).toMatch(/CLEARANCE_APPROVER_TOKEN/);
-    const cred = (human: string) => runCli(config, ['approvals', 'credential', '--human', human]).stdout.trim();
-    expect(runCli(config, ['approvals', 'approve', req.request_id], { CLEARANCE_APPROVER_TOKEN: cred('alice') }).stderr).toMatch(/own request/);
-    expect(runCli(config, ['approvals', 'approve', req.request_id], { CLEARANCE_APPROVER_TOKEN: cred('bob') }).stderr).toMatch(/not an approver/);
-    expect(runCli(config, ['approvals', 'approve', req.request_id], { CLEARANCE_APPROVER_TOKEN: 'forged' }).stderr).toMatch(/rejected/);
-    const ok = runCli(config, ['approvals', 'approve', req.request_id, '--ttl', '2h'], { CLEARANCE_APPROVER_TOKEN: cred('frank') });
+    const approve = (extra: string[], env: Record<string, string> = {}) => runCliAsync(config, ['approvals', 'approve', req.request_id, ...extra], env);
+    const cred = async (human: string) => (await runCliAsync(config, ['approvals', 'credential', '--human', human])).stdout.trim();
+    expect((await approve([])).stderr).toMatch(/CLEARANCE_APPROVER_TOKEN/);
+    expect((await approve([], { CLEARANCE_APPROVER_TOKEN: await cred('alice') })).stderr).toMatch(/own request/);
+    expect((await approve([], { CLEARANCE_APPROVER_TOKEN: await cred('bob') })).stderr).toMatch(/not an approver/);
+    expect((await approve([], { CLEARANCE_APPROVER_TOKEN: 'forged' })).stderr).toMatch(/rejected/);
+    const ok = await approve(['--ttl', '2h'], { CLEARANCE_APPROVER_TOKEN: await cred('frank') });
     expect(ok.stdout).toMatch(/approved/);
     expect((await classes(alice)).has('telemetry')).toBe(true);
-    const otherTask = await httpClient(http.url, token('alice', 'claude-code'));
+    const otherTask = await httpClient(http.url, await tokenAsync('alice', 'claude-code'));
     expect((await classes(otherTask)).has('telemetry')).toBe(false);
 
     const taskId = JSON.parse(Buffer.from(aliceToken.split('.')[1]!, 'base64url').toString()).clearance.task_id;
-    expect(runCli(config, ['task', 'revoke', taskId]).status).toBe(0);
+    expect((await runCliAsync(config, ['task', 'revoke', taskId])).status).toBe(0);
     expect((await untilRefused(alice)).message).toMatch(/revoked/);
     await Promise.all([alice.close(), otherTask.close()]);
 
