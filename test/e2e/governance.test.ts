@@ -20,9 +20,9 @@ afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
 const token = (human: string, agent: string) => taskToken(config, human, agent, 'governance e2e');
 /**
- * While an HTTP session is open, the CLI runs without blocking the event loop: a loop blocked by
- * spawnSync for seconds cannot retire a kept-alive socket the server has meanwhile closed (its 5 s
- * keep-alive), and the next call then fails with "other side closed" (seen on a loaded machine).
+ * While an HTTP session is open, the CLI runs without blocking the event loop. On a loaded machine a
+ * run of spawnSync calls kept the loop blocked past the server's 65 s keep-alive: the server closed the
+ * idle socket, the blocked client never saw it, and its next call went out on it ("other side closed").
  */
 const tokenAsync = async (human: string, agent: string) =>
   (await runCliAsync(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'governance e2e', '--token-only'])).stdout.trim();
