@@ -159,6 +159,6 @@ function printReport(report: IngestReport, strict = false): void {
   const skipped = report.sources.reduce((n, s) => n + s.skipped.length, 0);
   if (failed + skipped + report.missingSources.length > 0)
     process.stderr.write(
-      `\nincomplete: ${failed} source(s) failed, ${skipped} file(s) or record(s) skipped, ${report.missingSources.length} source folder(s) missing (exit status ${ingestExitCode(report, strict)})\n`,
+      `\nincomplete: ${failed} source(s) failed, ${skipped} file(s) or record(s) skipped${report.missingSources.length ? `, ${report.missingSources.length} source folder(s) missing` : ''} (exit status ${ingestExitCode(report, strict)})\n`,
     );
 }
