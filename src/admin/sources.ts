@@ -26,6 +26,7 @@ export async function removeSource(app: App, source: string, actor: Actor, optio
   let removed: RemovedSource;
   try {
     [removed] = (await deleteSources(app.store, [source])) as [RemovedSource];
+    await app.store.ensureChunkIndexes();
   } finally {
     await lease.release();
   }

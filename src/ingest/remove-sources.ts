@@ -19,6 +19,7 @@ export async function knownSources(store: Store): Promise<string[]> {
 /**
  * Deletes each source's chunks, then its source row, for a caller holding the writer lease. Chunks go
  * first: a crash in between leaves a source row with no chunks, which `sources` shows and a re-run removes.
+ * The caller rebuilds the chunk indexes once, after all its writes.
  */
 export async function deleteSources(store: Store, sources: readonly string[]): Promise<RemovedSource[]> {
   const chunks = await store.chunks();
@@ -30,6 +31,5 @@ export async function deleteSources(store: Store, sources: readonly string[]): P
     await table.delete(sourceWhere.eq('source', source));
     removed.push({ source, chunksRemoved });
   }
-  if (removed.length > 0) await store.ensureChunkIndexes();
   return removed;
 }
