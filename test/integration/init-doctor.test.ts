@@ -78,12 +78,17 @@ describe('clearance init and doctor (issue 18)', () => {
   });
 
   it('ingest --strict turns an incomplete ingest (exit 2) into a failure (exit 1)', () => {
-    const report = (skipped: number, error: string | null) =>
-      ({ sources: [{ error, skipped: Array.from({ length: skipped }, () => ({ path: 'x', reason: 'y' })) }] }) as unknown as IngestReport;
+    const report = (skipped: number, error: string | null, missingSources: string[] = []) =>
+      ({
+        sources: [{ error, skipped: Array.from({ length: skipped }, () => ({ path: 'x', reason: 'y' })) }],
+        missingSources,
+      }) as unknown as IngestReport;
     expect(ingestExitCode(report(0, null))).toBe(0);
     expect(ingestExitCode(report(0, null), true)).toBe(0);
     expect(ingestExitCode(report(1, null))).toBe(2);
     expect(ingestExitCode(report(1, null), true)).toBe(1);
     expect(ingestExitCode(report(0, 'bad manifest'), true)).toBe(1);
+    expect(ingestExitCode(report(0, null, ['gone']))).toBe(2);
+    expect(ingestExitCode(report(0, null, ['gone']), true)).toBe(1);
   });
 });
