@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import S3rver from 's3rver';
+import S3rver, { type S3rverStore } from 's3rver';
 import { PACKAGE_ROOT } from '../src/config/package.js';
 
 /**
@@ -57,6 +57,27 @@ export async function startLocalS3(): Promise<LocalS3> {
   };
 }
 
+/**
+ * s3rver's filesystem store races with itself under concurrent requests: a DELETE removes a key's
+ * directory once empty while a PUT into it has just created it (the PUT fails: 500), and a LIST
+ * stats entries that a concurrent DELETE has unlinked (500). LanceDB issues such requests
+ * concurrently (writes, listing `_versions/`, cleanup), so over a half-hour benchmark some fail.
+ * Running PUT, COPY, DELETE and LIST one at a time removes those races; GETs stay concurrent, and a
+ * GET of a key deleted meanwhile is a plain 404. (putObjectMultipart calls putObject itself, so it
+ * is left as is.)
+ */
+function serialiseStoreMutations(store: S3rverStore): void {
+  let tail: Promise<unknown> = Promise.resolve();
+  for (const name of ['putObject', 'copyObject', 'deleteObject', 'listObjects'] as const) {
+    const original = store[name].bind(store);
+    store[name] = (...args: unknown[]) => {
+      const run = tail.then(() => original(...args));
+      tail = run.catch(() => undefined);
+      return run;
+    };
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const server = new S3rver({
     address: '127.0.0.1',
@@ -65,6 +86,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     directory: mkdtempSync(path.join(tmpdir(), 'clearance-s3-')),
     configureBuckets: [{ name: BUCKET }],
   });
+  serialiseStoreMutations(server.store);
   const { port } = await server.run();
   process.stdout.write(`listening ${port}\n`);
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -7,7 +7,16 @@ declare module 's3rver' {
     directory: string;
     configureBuckets?: { name: string }[];
   }
+  type StoreMethod = (...args: unknown[]) => Promise<unknown>;
+  /** Its filesystem store (the methods the local S3 helper serialises). */
+  export interface S3rverStore {
+    putObject: StoreMethod;
+    copyObject: StoreMethod;
+    deleteObject: StoreMethod;
+    listObjects: StoreMethod;
+  }
   export default class S3rver {
+    store: S3rverStore;
     constructor(options: S3rverOptions);
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
