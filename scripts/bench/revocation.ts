@@ -198,6 +198,11 @@ async function measure(world: World, replicas: number, trials: number, setup: st
     };
     await allowed(clients, Promise.resolve(performance.now()), 'start-up');
     const sampled: { name: string; delays: number[]; refusals: number }[] = [];
+    // Each row's trials on stderr as soon as they finish: a later abort keeps what was measured.
+    const finish = (sample: (typeof sampled)[number]) => {
+      sampled.push(sample);
+      process.stderr.write(`revocation: ${setup}: ${sample.name}: ${sample.refusals} refusals, delays ms ${sample.delays.map((d) => round(d, 0)).join(' ')}\n`);
+    };
     const trial = async (open: Client[], exited: Promise<number>, into: { delays: number[]; refusals: number }) => {
       const each = await Promise.all(open.map((c) => untilAnswer(c, true, exited)));
       // A server that never refused counts at the trial limit (a lower bound) and is missing from `refused`.
@@ -212,14 +217,14 @@ async function measure(world: World, replicas: number, trials: number, setup: st
       await trial(task.clients, cli(world, ['kill', '--task', task.taskId, '--force', '--reason', 'revocation bench baseline']), baseline);
       await Promise.all(task.clients.map((c) => c.close()));
     }
-    sampled.push(baseline);
+    finish(baseline);
     for (const kind of kinds(world.config)) {
       const sample = { name: kind.name, delays: [] as number[], refusals: 0 };
       for (let t = 0; t < trials; t++) {
         await trial(clients, kind.change(world), sample);
         await allowed(clients, kind.restore(world), `undoing ${kind.name}, trial ${t + 1}`);
       }
-      sampled.push(sample);
+      finish(sample);
     }
     const base = percentile(sampled[0]!.delays, 99);
     for (const { name, delays, refusals } of sampled) {
