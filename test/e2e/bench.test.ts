@@ -1,44 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runAuditBench } from '../../scripts/bench/audit.js';
 import { runFormatsBench } from '../../scripts/bench/formats.js';
 import { runIngestScaleBench } from '../../scripts/bench/ingest-scale.js';
-import { runIngestBench } from '../../scripts/bench/ingest.js';
-import { runKillSwitchBench } from '../../scripts/bench/killswitch.js';
-import { runMcpHttpBench } from '../../scripts/bench/mcp-http.js';
 import { runQualityMcpBench } from '../../scripts/bench/quality-mcp.js';
 import { ndcgAt, runQualityBench } from '../../scripts/bench/quality.js';
-import { runScaleOutBench } from '../../scripts/bench/scaleout.js';
 import { runRetrievalBench } from '../../scripts/bench/retrieval.js';
-import { runRevocationBench } from '../../scripts/bench/revocation.js';
-
-/** A small BEIR-layout folder (8 topics × 3 documents, 8 queries, test qrels). */
-function tinyBeir(): string {
-  const folder = mkdtempSync(path.join(tmpdir(), 'clearance-beir-'));
-  mkdirSync(path.join(folder, 'qrels'));
-  const topics = [
-    'checkout latency after a config push',
-    'API keys written to logs',
-    'goodwill refunds for merchants',
-    'webhook delivery delays',
-    'PCI audit evidence',
-    'data subject erasure requests',
-    'canary gates on p95 latency',
-    'vendor contract renewal',
-  ];
-  const docs = topics.flatMap((t, i) =>
-    [0, 1, 2].map((j) => ({ _id: `d${i}-${j}`, title: `${t} ${j}`, text: `A note about ${t}. Detail number ${j} with specifics on ${t.split(' ')[0]}.` })),
-  );
-  writeFileSync(path.join(folder, 'corpus.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
-  writeFileSync(path.join(folder, 'queries.jsonl'), topics.map((t, i) => JSON.stringify({ _id: `q${i}`, text: `what do we know about ${t}?` })).join('\n'));
-  writeFileSync(
-    path.join(folder, 'qrels', 'test.tsv'),
-    `query-id\tcorpus-id\tscore\r\n${topics.map((_, i) => `q${i}\td${i}-0\t1\r\nq${i}\td${i}-1\t1`).join('\r\n')}\r\n`,
-  );
-  return folder;
-}
+import { runScaleOutBench } from '../../scripts/bench/scaleout.js';
+import { tinyBeir } from '../helpers/beir.js';
 
 // Every benchmark at a reduced size: tables are produced and the properties hold. No timing is asserted.
 // Each benchmark runs for a fixed work size or a fixed time window, so a busy machine makes it slower
@@ -97,19 +64,6 @@ describe('benchmarks (reduced sizes)', () => {
   );
 
   it(
-    'ingest, kill switch, audit and MCP-over-HTTP produce their tables',
-    async () => {
-      expect((await runIngestBench({ quick: true })).map((r) => r.dtype)).toEqual(['fp32', 'q8']);
-      expect(await runKillSwitchBench({ quick: true })).toHaveLength(1);
-      expect((await runAuditBench({ quick: true, seconds: 1 })).length).toBe(12);
-      const http = await runMcpHttpBench({ quick: true, seconds: 1 });
-      expect(http.map((r) => r.clients)).toEqual([1, 8, 32]);
-      for (const r of http) expect(r.errors).toBe(0);
-    },
-    BENCH_TIMEOUT_MS,
-  );
-
-  it(
     'formats and ingest at scale: a row per format; a SIGKILLed ingest resumes and a third run embeds nothing',
     async () => {
       const formats = await runFormatsBench({ quick: true, files: 2 });
@@ -133,29 +87,6 @@ describe('benchmarks (reduced sizes)', () => {
       for (const r of rows.slice(-2)) {
         expect(r.errors).toBe(0);
         expect(Number(r['calls/s'])).toBeGreaterThan(0);
-      }
-    },
-    BENCH_TIMEOUT_MS,
-  );
-
-  it(
-    'revocation: every kind of change on one process and two replicas ends each trial in a refusal on every server',
-    async () => {
-      const rows = await runRevocationBench({ quick: true, trials: 2 });
-      expect(rows.map((r) => [r.setup, r.change])).toEqual(
-        ['1 process, local folder', '2 replicas, S3-compatible'].flatMap((setup) =>
-          [
-            'baseline: task killed (clearance kill)',
-            'person removed from a group (policy apply)',
-            'document ACL narrowed (re-ingest)',
-            "agent's method removed (policy apply)",
-          ].map((change) => [setup, change]),
-        ),
-      );
-      for (const r of rows) {
-        expect(r.trials).toBe(2);
-        expect(r.refused).toBe(r.setup === '1 process, local folder' ? '2/2' : '4/4');
-        for (const column of ['p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p99 / baseline']) expect(Number.isFinite(Number(r[column])), column).toBe(true);
       }
     },
     BENCH_TIMEOUT_MS,
