@@ -9,8 +9,10 @@ import { TestClient } from '../helpers/mcp-client.js';
 describe('every call is on disk before its answer leaves', () => {
   it('kill -9 right after each answer: the call record, with provenance, is already durable', async () => {
     const config = tempWorld();
-    expect(runCli(config, ['ingest']).status).toBe(0);
-    const token = runCli(config, ['task', 'start', '--owner', 'bob', '--agent', 'support-assistant', '--purpose', 'durability', '--token-only']).stdout.trim();
+    expect((await runCli(config, ['ingest'])).status).toBe(0);
+    const token = (
+      await runCli(config, ['task', 'start', '--owner', 'bob', '--agent', 'support-assistant', '--purpose', 'durability', '--token-only'])
+    ).stdout.trim();
     for (const query of ['failed payments during INC-2041', 'Halvorsen Freight key rotation']) {
       const transport = new StdioClientTransport({
         command: process.execPath,
@@ -53,7 +55,7 @@ describe('every call is on disk before its answer leaves', () => {
       expect(JSON.stringify(records)).not.toContain(token);
       expect(JSON.stringify(call)).not.toMatch(/Bob is the only contact/); // provenance, never content
     }
-    const verify = runCli(config, ['audit', 'verify']);
+    const verify = await runCli(config, ['audit', 'verify']);
     expect(verify.status, verify.stdout).toBe(0);
   });
 });

@@ -40,8 +40,8 @@ const requestIds: string[] = [];
 const ran = new Set<string>();
 
 /** Runs `clearance <args> --json`, requires an allowed exit status, and returns the parsed, snake_case-checked output. */
-function json(args: string[], options: { env?: Record<string, string>; status?: number[] } = {}): unknown {
-  const r = runCli(config, [...args, '--json'], options.env);
+async function json(args: string[], options: { env?: Record<string, string>; status?: number[] } = {}): Promise<unknown> {
+  const r = await runCli(config, [...args, '--json'], options.env);
   expect(options.status ?? [0], `clearance ${args.join(' ')} --json exited ${r.status}: ${r.stderr}`).toContain(r.status);
   let parsed: unknown;
   try {
@@ -62,12 +62,12 @@ function json(args: string[], options: { env?: Record<string, string>; status?: 
 
 beforeAll(async () => {
   config = tempWorld();
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
   // A real run through the MCP SDK client, so runs, trace, packet and who-read have something to show.
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'serve', '--stdio'],
-    env: cliEnv(config, { CLEARANCE_TASK_TOKEN: taskToken(config, 'alice', 'claude-code', 'cli json e2e') }) as Record<string, string>,
+    env: cliEnv(config, { CLEARANCE_TASK_TOKEN: await taskToken(config, 'alice', 'claude-code', 'cli json e2e') }) as Record<string, string>,
     stderr: 'pipe',
   });
   const client = new TestClient({ name: 'cli-json', version: '1.0.0' });
@@ -86,61 +86,65 @@ beforeAll(async () => {
 });
 
 describe('every --json output parses and is snake_case', () => {
-  it('setup and ingest', () => {
+  it('setup and ingest', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'clearance-init-json-'));
-    expect(json(['init', path.join(dir, 'org')])).toMatchObject({ config_file: expect.any(String) });
+    expect(await json(['init', path.join(dir, 'org')])).toMatchObject({ config_file: expect.any(String) });
     // doctor exits 1 when a check fails (e.g. the HTTP port is taken on this machine); its JSON must hold either way.
-    expect(json(['doctor'], { status: [0, 1] })).toMatchObject({ ok: expect.any(Boolean) });
+    expect(await json(['doctor'], { status: [0, 1] })).toMatchObject({ ok: expect.any(Boolean) });
     // The ingest report is its zod schema with snake_case keys, strictly: a camelCase key fails the parse.
-    const report = runCli(config, ['ingest', '--json']);
+    const report = await runCli(config, ['ingest', '--json']);
     expect(parseCliJson(IngestReportSchema, report.stdout).docs_embedded).toBe(0);
-    expect(json(['ingest', '--dry-run'])).toMatchObject({ dry_run: true, missing_sources: [], table_version: expect.any(Number) });
+    expect(await json(['ingest', '--dry-run'])).toMatchObject({ dry_run: true, missing_sources: [], table_version: expect.any(Number) });
   });
 
-  it('inspect and policy', () => {
-    expect(json(['search', 'INC-2041', '--as', 'alice', '--agent', 'claude-code'])).toMatchObject({ table_version: expect.any(Number) });
-    expect((json(['sources', 'list']) as unknown[]).length).toBeGreaterThan(0);
-    expect(json(['sources', 'remove', 'dsr-requests'])).toMatchObject({ source: 'dsr-requests', chunks_removed: expect.any(Number), folder_remains: true });
-    expect((json(['card']) as unknown[]).length).toBeGreaterThan(0);
-    expect(json(['policy', 'check'])).toMatchObject({ valid: true, policy_dir: config.policyDir });
-    expect(json(['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'runbooks/prod-database.md'])).toMatchObject({
+  it('inspect and policy', async () => {
+    expect(await json(['search', 'INC-2041', '--as', 'alice', '--agent', 'claude-code'])).toMatchObject({ table_version: expect.any(Number) });
+    expect(((await json(['sources', 'list'])) as unknown[]).length).toBeGreaterThan(0);
+    expect(await json(['sources', 'remove', 'dsr-requests'])).toMatchObject({
+      source: 'dsr-requests',
+      chunks_removed: expect.any(Number),
+      folder_remains: true,
+    });
+    expect(((await json(['card'])) as unknown[]).length).toBeGreaterThan(0);
+    expect(await json(['policy', 'check'])).toMatchObject({ valid: true, policy_dir: config.policyDir });
+    expect(await json(['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'runbooks/prod-database.md'])).toMatchObject({
       doc_id: 'runbooks/prod-database.md',
       agent_class: expect.any(Object),
     });
-    expect((json(['policy', 'test']) as { ok: boolean }[]).every((r) => r.ok)).toBe(true);
-    expect(json(['policy', 'apply', '--message', 'first'])).toMatchObject({ seq: 1, applied_by: expect.any(String) });
-    expect(json(['policy', 'rollback', '1'])).toMatchObject({ seq: 2 });
-    expect((json(['policy', 'versions']) as unknown[]).length).toBe(2);
-    expect(json(['policy', 'diff', '1', '2'])).toEqual({ from: 1, to: 2, diff: '' });
+    expect(((await json(['policy', 'test'])) as { ok: boolean }[]).every((r) => r.ok)).toBe(true);
+    expect(await json(['policy', 'apply', '--message', 'first'])).toMatchObject({ seq: 1, applied_by: expect.any(String) });
+    expect(await json(['policy', 'rollback', '1'])).toMatchObject({ seq: 2 });
+    expect(((await json(['policy', 'versions'])) as unknown[]).length).toBe(2);
+    expect(await json(['policy', 'diff', '1', '2'])).toEqual({ from: 1, to: 2, diff: '' });
   });
 
-  it('tasks, approvals and switches', () => {
-    const task = json(['task', 'start', '--owner', 'bob', '--agent', 'support-assistant', '--purpose', 'cli json e2e']) as {
+  it('tasks, approvals and switches', async () => {
+    const task = (await json(['task', 'start', '--owner', 'bob', '--agent', 'support-assistant', '--purpose', 'cli json e2e'])) as {
       task_id: string;
       stdio: { env: Record<string, string> };
     };
     expect(task.stdio.env.CLEARANCE_TASK_TOKEN).toBeDefined();
-    expect((json(['task', 'list']) as unknown[]).length).toBeGreaterThanOrEqual(2);
-    expect(json(['task', 'revoke', task.task_id])).toMatchObject({ task_id: task.task_id });
-    const credential = json(['approvals', 'credential', '--human', 'frank']) as { credential: string };
+    expect(((await json(['task', 'list'])) as unknown[]).length).toBeGreaterThanOrEqual(2);
+    expect(await json(['task', 'revoke', task.task_id])).toMatchObject({ task_id: task.task_id });
+    const credential = (await json(['approvals', 'credential', '--human', 'frank'])) as { credential: string };
     const approver = { CLEARANCE_APPROVER_TOKEN: credential.credential };
-    expect((json(['approvals', 'list', '--status', 'pending']) as unknown[]).length).toBe(2);
-    expect(json(['approvals', 'approve', requestIds[0]!], { env: approver })).toMatchObject({ status: 'approved' });
-    expect(json(['approvals', 'deny', requestIds[1]!, '--reason', 'not for this task'], { env: approver })).toMatchObject({ status: 'denied' });
-    expect(json(['console', 'credential', '--human', 'frank'])).toMatchObject({ human: 'frank', ttl_seconds: 43200 });
-    expect(json(['kill', '--human', 'bob', '--reason', 'cli json e2e'])).toMatchObject({ scope: 'human', value: 'bob' });
-    expect(json(['status'])).toMatchObject({ switches: [expect.objectContaining({ scope: 'human' })] });
-    expect((json(['revive', '--human', 'bob']) as unknown[]).length).toBe(1);
+    expect(((await json(['approvals', 'list', '--status', 'pending'])) as unknown[]).length).toBe(2);
+    expect(await json(['approvals', 'approve', requestIds[0]!], { env: approver })).toMatchObject({ status: 'approved' });
+    expect(await json(['approvals', 'deny', requestIds[1]!, '--reason', 'not for this task'], { env: approver })).toMatchObject({ status: 'denied' });
+    expect(await json(['console', 'credential', '--human', 'frank'])).toMatchObject({ human: 'frank', ttl_seconds: 43200 });
+    expect(await json(['kill', '--human', 'bob', '--reason', 'cli json e2e'])).toMatchObject({ scope: 'human', value: 'bob' });
+    expect(await json(['status'])).toMatchObject({ switches: [expect.objectContaining({ scope: 'human' })] });
+    expect(((await json(['revive', '--human', 'bob'])) as unknown[]).length).toBe(1);
   });
 
-  it('audit', () => {
-    expect((json(['runs']) as { run_id: string }[]).map((r) => r.run_id)).toContain(runId);
-    expect(json(['trace', runId])).toMatchObject({ run_id: runId, boundary_pressure: expect.any(Array) });
-    expect(json(['trace', '--edge'])).toEqual(expect.any(Array));
-    expect(json(['packet', runId])).toMatchObject({ run_id: runId });
-    expect((json(['who-read', 'runbooks']) as { run_id: string }[]).map((r) => r.run_id)).toContain(runId);
-    expect((json(['audit', 'verify']) as { ok: boolean; torn_tail: boolean }[]).every((r) => r.ok && r.torn_tail === false)).toBe(true);
-    expect(json(['audit', 'purge', '--older-than', '400d'])).toEqual(expect.any(Array));
+  it('audit', async () => {
+    expect(((await json(['runs'])) as { run_id: string }[]).map((r) => r.run_id)).toContain(runId);
+    expect(await json(['trace', runId])).toMatchObject({ run_id: runId, boundary_pressure: expect.any(Array) });
+    expect(await json(['trace', '--edge'])).toEqual(expect.any(Array));
+    expect(await json(['packet', runId])).toMatchObject({ run_id: runId });
+    expect(((await json(['who-read', 'runbooks'])) as { run_id: string }[]).map((r) => r.run_id)).toContain(runId);
+    expect(((await json(['audit', 'verify'])) as { ok: boolean; torn_tail: boolean }[]).every((r) => r.ok && r.torn_tail === false)).toBe(true);
+    expect(await json(['audit', 'purge', '--older-than', '400d'])).toEqual(expect.any(Array));
   });
 
   it('ran every command that has --json', () => {

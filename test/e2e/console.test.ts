@@ -23,7 +23,7 @@ let browser: Browser;
 let idp: TestIdp;
 const violations: string[] = [];
 
-const credential = (human: string) => runCli(config, ['console', 'credential', '--human', human]).stdout.trim();
+const credential = async (human: string) => (await runCli(config, ['console', 'credential', '--human', human])).stdout.trim();
 
 async function mcpClient(bearer: string): Promise<Client> {
   const client = new TestClient({ name: 'console-e2e', version: '1.0.0' });
@@ -50,7 +50,7 @@ async function signIn(human: string): Promise<Page> {
   page.on('pageerror', (e) => violations.push(`pageerror ${e.message}`));
   page.on('dialog', (d) => violations.push(`dialog ${d.message()}`));
   await page.goto(`${base}/console/login`);
-  await page.fill('#credential', credential(human));
+  await page.fill('#credential', await credential(human));
   await page.click('#sign-in');
   await page.waitForURL(/\/console\/approvals$/);
   expect(await page.textContent('#signed-in-as')).toBe(human);
@@ -87,7 +87,7 @@ beforeAll(async () => {
   // A source title planted with the payloads: the Sources page shows it.
   const corpus = path.join(config.corporaDir, 'eng-docs/corpus.yaml');
   writeFileSync(corpus, readFileSync(corpus, 'utf8').replace(/^title: .*$/m, `title: ${JSON.stringify(`Engineering ${XSS}`)}`));
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
   const started = await startConsoleIdp(config);
   idp = started.idp;
   const http = await startHttpServer(config, { CLEARANCE_CONFIG: started.configFile }, ['--port', String(started.port)]);
@@ -106,7 +106,7 @@ afterAll(async () => {
 describe('the web console in headless Chromium', () => {
   it('frank approves alice, an auditor reads the run, frank kills the task; planted markup stays text; refusals are 403 and audited', async () => {
     const task = JSON.parse(
-      runCli(config, ['task', 'start', '--owner', 'alice', '--agent', 'claude-code', '--purpose', `INC-2041 review ${XSS}`, '--json']).stdout,
+      (await runCli(config, ['task', 'start', '--owner', 'alice', '--agent', 'claude-code', '--purpose', `INC-2041 review ${XSS}`, '--json'])).stdout,
     ) as { task_id: string; token: string };
     const alice = await mcpClient(task.token);
     const before = await telemetrySearch(alice);
@@ -120,8 +120,8 @@ describe('the web console in headless Chromium', () => {
     const requestId = asked.structuredContent.request_id;
 
     // Refusals: anonymous, an auditor who is not the target's approver, an auditor pulling the switch, a form without its token.
-    const erinCredential = credential('erin');
-    const frankCredential = credential('frank');
+    const erinCredential = await credential('erin');
+    const frankCredential = await credential('frank');
     expect(await postAs(null, '/console/kill', { scope: 'all', reason: 'anonymous' })).toBe(403);
     expect(await postAs(erinCredential, `/console/approvals/${requestId}/approve`, { ttl: '2h' })).toBe(403);
     expect(await postAs(erinCredential, '/console/kill', { scope: 'task', value: task.task_id, reason: 'auditor' })).toBe(403);
@@ -269,9 +269,9 @@ describe('the web console in headless Chromium', () => {
   });
 
   it('an auditor reads the live policy, its history and a diff, explains a document, and sees audit verify per replica; others get 403', async () => {
-    expect(runCli(config, ['policy', 'apply', '--message', 'first published version']).status).toBe(0);
+    expect((await runCli(config, ['policy', 'apply', '--message', 'first published version'])).status).toBe(0);
     appendFileSync(path.join(config.policyDir, 'people.csv'), 'g, user:dan, group:support\n');
-    const applied = runCli(config, ['policy', 'apply', '--message', `dan joins support ${XSS}`]);
+    const applied = await runCli(config, ['policy', 'apply', '--message', `dan joins support ${XSS}`]);
     expect(applied.status, applied.stderr).toBe(0);
 
     const erin = await signIn('erin');
@@ -284,7 +284,7 @@ describe('the web console in headless Chromium', () => {
     await erin.click('#diff');
     expect(await erin.textContent('#policy-diff')).toContain('+g, user:dan, group:support');
     // One implementation: the page shows exactly what `clearance policy diff` prints.
-    expect(await erin.textContent('#policy-diff')).toBe(runCli(config, ['policy', 'diff', 'v1', 'v2']).stdout);
+    expect(await erin.textContent('#policy-diff')).toBe((await runCli(config, ['policy', 'diff', 'v1', 'v2'])).stdout);
 
     await erin.fill('#explain-human', 'alice');
     await erin.fill('#explain-agent', 'claude-code');
@@ -305,7 +305,7 @@ describe('the web console in headless Chromium', () => {
     await noScriptRan(erin);
 
     // frank holds the kill switch but is no auditor: 403, and the refusal is on record.
-    const frankPage = await fetch(`${base}/console/policy`, { headers: { cookie: `clearance_console=${credential('frank')}` } });
+    const frankPage = await fetch(`${base}/console/policy`, { headers: { cookie: `clearance_console=${await credential('frank')}` } });
     expect(frankPage.status).toBe(403);
     const refused = (await readAuditRecords(config.auditDir)).filter((r): r is AdminEvent & typeof r => r.kind === 'admin' && r.action === 'console.refused');
     expect(refused.at(-1)).toMatchObject({ actor: 'frank', target: 'policy.view' });

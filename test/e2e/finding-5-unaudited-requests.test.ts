@@ -16,7 +16,7 @@ let server: { url: string; child: ChildProcess } | undefined;
 const children: ChildProcess[] = [];
 beforeAll(async () => {
   config = tempWorld();
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
   server = await startHttpServer(config);
 });
 afterAll(() => {
@@ -24,7 +24,7 @@ afterAll(() => {
   for (const c of children) c.kill('SIGTERM');
 });
 
-const token = (human: string, agent: string) => taskToken(config, human, agent, 'finding 5');
+const token = async (human: string, agent: string) => await taskToken(config, human, agent, 'finding 5');
 
 const protocolRecords = async () => (await readAuditRecords(config.auditDir)).filter((r): r is Protocol => r.kind === 'protocol');
 
@@ -86,7 +86,7 @@ async function rpc(
 
 describe('Finding 5 — Some requests leave no audit record', () => {
   it('over HTTP: malformed calls, tools/list, unknown methods, a hijack (403) and bad bearers (401) are each recorded and traced', async () => {
-    const alice = { authorization: `Bearer ${token('alice', 'claude-code')}` };
+    const alice = { authorization: `Bearer ${await token('alice', 'claude-code')}` };
     const init = await rpc(alice, INIT);
     expect(init.status).toBe(200);
     const session = { ...alice, 'mcp-session-id': init.session!, 'mcp-protocol-version': '2025-06-18' };
@@ -117,7 +117,7 @@ describe('Finding 5 — Some requests leave no audit record', () => {
     expect((await protocolRecords()).filter((r) => r.request_id === '2' && r.run_id === runId)).toHaveLength(0);
 
     // Another grant driving alice's session: refused, recorded against the run it addressed.
-    const gina = token('gina', 'claude-code');
+    const gina = await token('gina', 'claude-code');
     const hijack = await rpc({ authorization: `Bearer ${gina}`, 'mcp-session-id': init.session! }, { jsonrpc: '2.0', id: 201, method: 'tools/list' });
     expect(hijack.status).toBe(403);
     expect((await protocolRecords()).find((r) => r.status === 403 && r.run_id === runId)).toMatchObject({
@@ -136,7 +136,7 @@ describe('Finding 5 — Some requests leave no audit record', () => {
     expect(edge.find((r) => r.sub === null && r.jti === null)).toMatchObject({ verified: false, method: 'initialize', http: 'POST /mcp' });
     expect(edge.find((r) => r.jti === 'forged-jti-1')).toMatchObject({ verified: false, sub: 'mallory', azp: 'claude-code', task_id: 'task_forged' });
 
-    const trace = runCli(config, ['trace', runId]);
+    const trace = await runCli(config, ['trace', runId]);
     expect(trace.status).toBe(0);
     // A call with no tool name is refused before the pipeline, with a clear -32602 (no longer the SDK's -32603 and zod JSON).
     expect(trace.stdout).toMatch(/\[jsonrpc\] tools\/call → refused \(code -32602\)/);
@@ -144,14 +144,14 @@ describe('Finding 5 — Some requests leave no audit record', () => {
     expect(trace.stdout).toMatch(/\[jsonrpc\] tools\/list → answered/);
     expect(trace.stdout).toMatch(/\[jsonrpc\] resources\/list → refused \(code -32601\)/);
     expect(trace.stdout).toMatch(/\[http\] tools\/list → refused 403 {2}by gina via claude-code .*\(verified\)/);
-    const edgeTrace = runCli(config, ['trace', '--edge']);
+    const edgeTrace = await runCli(config, ['trace', '--edge']);
     expect(edgeTrace.stdout).toMatch(/initialize → refused 401 {2}by mallory via claude-code jti forged-jti-1 \(unverified\)/);
     expect(edgeTrace.stdout).toMatch(/initialize → refused 401 {2}by no credential \(unverified\)/);
   });
 
   it('over stdio: the same requests and an unparseable line are each recorded', async () => {
     const child = spawn(process.execPath, [CLI, 'serve', '--stdio'], {
-      env: cliEnv(config, { CLEARANCE_TASK_TOKEN: token('bob', 'support-assistant') }),
+      env: cliEnv(config, { CLEARANCE_TASK_TOKEN: await token('bob', 'support-assistant') }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -180,7 +180,7 @@ describe('Finding 5 — Some requests leave no audit record', () => {
     await expect.poll(async () => (await protocolRecords()).some((r) => r.run_id === runId && /^transport: /.test(r.reason ?? ''))).toBe(true);
     child.stdin!.end();
     await new Promise((r) => child.once('exit', r));
-    expect(runCli(config, ['trace', runId!]).stdout).toMatch(/\[jsonrpc\] resources\/list → refused \(code -32601\)/);
+    expect((await runCli(config, ['trace', runId!])).stdout).toMatch(/\[jsonrpc\] resources\/list → refused \(code -32601\)/);
   });
 
   it('the trace shows what a hostile request sent as inert text, one line per field', () => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
     configFile,
     `externalIssuers:\n  - issuer: ${EXTERNAL_ISSUER}\n    jwksUri: http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json\n`,
   );
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
   server = await startHttpServer(config, { CLEARANCE_CONFIG: configFile });
 });
 afterAll(() => {
@@ -39,8 +39,8 @@ afterAll(() => {
   jwks?.close();
 });
 
-const token = (human: string, agent: string, extra: string[] = []) => {
-  const r = runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'http e2e', '--token-only', ...extra]);
+const token = async (human: string, agent: string, extra: string[] = []) => {
+  const r = await runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'http e2e', '--token-only', ...extra]);
   expect(r.stderr).toBe('');
   return r.stdout.trim();
 };
@@ -69,8 +69,8 @@ const post = (
 
 describe('Streamable HTTP with task grants (OAuth 2.1 resource server)', () => {
   it('serves scenario answers per task grant over a real SDK client', async () => {
-    const alice = await connect(token('alice', 'claude-code'));
-    const bob = await connect(token('bob', 'support-assistant'));
+    const alice = await connect(await token('alice', 'claude-code'));
+    const bob = await connect(await token('bob', 'support-assistant'));
     const ask = async (c: Client) =>
       (
         (await c.callTool({ name: 'search', arguments: { query: 'INC-2041', k: 50, mode: 'vector', reason: 'e2e' } }))
@@ -150,12 +150,12 @@ describe('Streamable HTTP with task grants (OAuth 2.1 resource server)', () => {
   });
 
   it('binds a session to its grant, checks Origin, and answers oversized or malformed bodies with JSON-RPC errors', async () => {
-    const aliceToken = token('alice', 'claude-code');
+    const aliceToken = await token('alice', 'claude-code');
     const init = await post({ authorization: `Bearer ${aliceToken}` });
     const sessionId = init.headers.get('mcp-session-id')!;
     expect(sessionId).toBeTruthy();
     const hijack = await post(
-      { authorization: `Bearer ${token('gina', 'claude-code')}`, 'mcp-session-id': sessionId },
+      { authorization: `Bearer ${await token('gina', 'claude-code')}`, 'mcp-session-id': sessionId },
       { jsonrpc: '2.0', id: 2, method: 'tools/list' },
     );
     expect(hijack.status).toBe(403);

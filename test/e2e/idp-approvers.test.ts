@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/config.js';
 import { ExternalIssuerSchema } from '../../src/config/identity-providers.js';
 import { deviceLogin } from '../../src/identity/device-login.js';
 import { TestBrowser } from '../helpers/browser.js';
-import { connectHttp, runCli, runCliAsync, spawnCli, startHttpServer } from '../helpers/cli.js';
+import { connectHttp, runCli, spawnCli, startHttpServer } from '../helpers/cli.js';
 import { ADMIN_SCOPE, CLI_CLIENT, freePort, startOidcProvider, type TestIdp } from '../helpers/oidc-provider.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempWorld, type SearchResults } from '../helpers/world.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
   server = await startHttpServer(config, { CLEARANCE_CONFIG: configFile }, ['--port', String(port)]);
 });
 afterAll(async () => {
@@ -50,9 +50,9 @@ afterAll(async () => {
   await idp?.close();
 });
 
-const cli = (args: string[], extra: Record<string, string> = {}) => runCli(config, args, { CLEARANCE_CONFIG: configFile, ...extra });
+const cli = async (args: string[], extra: Record<string, string> = {}) => await runCli(config, args, { CLEARANCE_CONFIG: configFile, ...extra });
 /** With an IdP token the CLI fetches the IdP's keys, and the IdP runs in this process: do not block it. */
-const signedIn = (token: string, args: string[]) => runCliAsync(config, args, { CLEARANCE_CONFIG: configFile, CLEARANCE_IDP_TOKEN: token });
+const signedIn = (token: string, args: string[]) => runCli(config, args, { CLEARANCE_CONFIG: configFile, CLEARANCE_IDP_TOKEN: token });
 
 /** The person's side of the device grant: open the link the CLI printed, sign in, confirm. */
 async function approveInBrowser(link: string, accountId: string): Promise<void> {
@@ -72,7 +72,7 @@ async function login(accountId: string, extra: string[] = []): Promise<{ status:
 
 async function aliceRequestsTelemetry(): Promise<{ requestId: string; search: () => Promise<Set<string>> }> {
   // Minted under this config, so the grant's audience is this server's resource.
-  const grant = cli(['task', 'start', '--owner', 'alice', '--agent', 'claude-code', '--purpose', 'idp approvers e2e', '--token-only']).stdout.trim();
+  const grant = (await cli(['task', 'start', '--owner', 'alice', '--agent', 'claude-code', '--purpose', 'idp approvers e2e', '--token-only'])).stdout.trim();
   const alice = await connectHttp(server.url, grant, 'idp-approvers');
   const search = async () =>
     new Set(
@@ -99,7 +99,7 @@ describe('approvers and admins sign in through the IdP', () => {
     expect(approved.stderr).toBe('');
     expect(approved.stdout).toMatch(/approved .*alice may read class telemetry/);
     expect((await search()).has('telemetry')).toBe(true);
-    const rows = JSON.parse(cli(['approvals', 'list', '--json']).stdout) as { id: string; decided_by: string; decided_auth: string }[];
+    const rows = JSON.parse((await cli(['approvals', 'list', '--json'])).stdout) as { id: string; decided_by: string; decided_auth: string }[];
     expect(rows.find((r) => r.id === requestId)).toMatchObject({ decided_by: 'frank', decided_auth: `idp:${idp.issuer}#frank` });
     // The hash-chained admin record (what packets and traces show) names them the same way.
     const adminRecords = readFileSync(path.join(config.auditDir, 'local-cli.jsonl'), 'utf8')
@@ -113,12 +113,12 @@ describe('approvers and admins sign in through the IdP', () => {
 
     // The kill-switch owner kills and revives under their IdP identity; the switch names it.
     expect((await signedIn(frank.stdout, ['kill', '--human', 'dan', '--reason', 'idp e2e'])).status).toBe(0);
-    const status = JSON.parse(cli(['status', '--json']).stdout) as { switches: { value: string; actor: string; actor_auth: string }[] };
+    const status = JSON.parse((await cli(['status', '--json'])).stdout) as { switches: { value: string; actor: string; actor_auth: string }[] };
     expect(status.switches.find((s) => s.value === 'dan')).toMatchObject({ actor: 'frank', actor_auth: `idp:${idp.issuer}#frank` });
     expect((await signedIn(frank.stdout, ['revive', '--human', 'dan'])).status).toBe(0);
     // Minting credentials, publishing policy, starting tasks, ingesting and purging the audit log are
     // the server owner's (carol), not the kill-switch owner's: each refused before it does anything.
-    const versionsBefore = cli(['policy', 'versions', '--json']).stdout;
+    const versionsBefore = (await cli(['policy', 'versions', '--json'])).stdout;
     for (const args of [
       ['approvals', 'credential', '--human', 'erin'],
       ['policy', 'apply', '--message', 'frank tries'],
@@ -130,7 +130,7 @@ describe('approvers and admins sign in through the IdP', () => {
       expect(refused.status, args.join(' ')).toBe(1);
       expect(refused.stderr, args.join(' ')).toMatch(/^clearance: frank may not run this command: it is for the server's human_owner/);
     }
-    expect(cli(['policy', 'versions', '--json']).stdout).toBe(versionsBefore);
+    expect((await cli(['policy', 'versions', '--json'])).stdout).toBe(versionsBefore);
   });
 
   it("a non-approver's IdP token, an unknown human and a token for the MCP resource are refused, each saying what to do", async () => {
@@ -163,7 +163,7 @@ describe('approvers and admins sign in through the IdP', () => {
         `^clearance: the IdP token is not for Clearance's approver and admin audience "${ADMIN_AUDIENCE}"\\. Get one with \`clearance login --issuer northwind\``,
       ),
     );
-    const pending = JSON.parse(cli(['approvals', 'list', '--status', 'pending', '--json']).stdout) as { id: string }[];
+    const pending = JSON.parse((await cli(['approvals', 'list', '--status', 'pending', '--json'])).stdout) as { id: string }[];
     expect(pending.map((r) => r.id)).toContain(requestId);
   });
 });

@@ -47,7 +47,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
   server = await startHttpServer(config, { CLEARANCE_CONFIG: configFile }, ['--port', String(port)]);
 });
 afterAll(async () => {
@@ -96,7 +96,7 @@ describe('standard MCP clients sign in through the IdP', () => {
     const info = (await client.callTool({ name: 'session_info', arguments: { reason: 'who am i' } })).structuredContent as Record<string, unknown>;
     expect(info).toMatchObject({ human: 'alice', agent: 'claude-code', task_id: expect.stringMatching(/^session_/) });
     // The session is its own task, recorded like a minted one.
-    const tasks = JSON.parse(runCli(config, ['task', 'list', '--json']).stdout) as { task_id: string; issued_by: string; human: string }[];
+    const tasks = JSON.parse((await runCli(config, ['task', 'list', '--json'])).stdout) as { task_id: string; issued_by: string; human: string }[];
     expect(tasks.find((t) => t.task_id === info.task_id)).toMatchObject({ human: 'alice', issued_by: `idp:${idp.issuer}` });
     await client.close();
   });

@@ -36,8 +36,8 @@ const write = (file: string, text: string) => {
   renameSync(`${file}.tmp`, file);
 };
 
-const token = (human: string, agent: string) => {
-  const r = runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'watch e2e', '--token-only']);
+const token = async (human: string, agent: string) => {
+  const r = await runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'watch e2e', '--token-only']);
   expect(r.stderr).toBe('');
   return r.stdout.trim();
 };
@@ -78,8 +78,8 @@ beforeAll(async () => {
   watcher.stderr!.on('data', (d: Buffer) => (watcherStderr += d.toString()));
   await waitFor(() => watcherStderr.includes('watching'), { what: `the watcher to start: ${watcherStderr}` });
   server = await startHttpServer(config);
-  alice = await connect(token('alice', 'claude-code'));
-  frank = await connect(token('frank', 'ops-agent'));
+  alice = await connect(await token('alice', 'claude-code'));
+  frank = await connect(await token('frank', 'ops-agent'));
   await waitFor(() => sees(alice, 'marker-original-queue'), { what: 'the initial ingest' });
 });
 

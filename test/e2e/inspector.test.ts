@@ -6,9 +6,9 @@ import { cliEnv, runCli } from '../helpers/cli.js';
 import { REPO, tempWorld } from '../helpers/world.js';
 
 let config: Config;
-beforeAll(() => {
+beforeAll(async () => {
   config = tempWorld();
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
 });
 
 describe('the official MCP inspector (CLI mode) against Clearance', () => {

@@ -13,15 +13,15 @@ import { TestClient } from '../helpers/mcp-client.js';
 
 let config: Config;
 const servers: ChildProcess[] = [];
-beforeAll(() => {
+beforeAll(async () => {
   config = tempWorld();
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
 });
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
 const INTERNAL_DOC = 'eng-docs/on-call-guide.md';
 const peoplePath = () => path.join(config.policyDir, 'people.csv');
-const token = (human: string, agent: string) => taskToken(config, human, agent, 'live policy e2e');
+const token = async (human: string, agent: string) => await taskToken(config, human, agent, 'live policy e2e');
 const reads = async (client: Client) => !(await client.callTool({ name: 'fetch', arguments: { id: INTERNAL_DOC, reason: 'steady stream' } })).isError;
 
 async function clients(bearer: string, httpUrl: string): Promise<Record<'http' | 'stdio', Client>> {
@@ -42,9 +42,9 @@ describe('live policy: an access change reaches every serving process (invariant
   it('removing a person from a group by `policy apply` refuses the next calls of already open sessions; the record names the new version; rollback restores', async () => {
     const server = await startHttpServer(config, {}, ['--replica-id', 'live']);
     servers.push(server.child);
-    const published = runCli(config, ['policy', 'apply', '--message', 'first published version']);
+    const published = await runCli(config, ['policy', 'apply', '--message', 'first published version']);
     expect(published.status, published.stderr).toBe(0);
-    const open = await clients(token('alice', 'claude-code'), server.url);
+    const open = await clients(await token('alice', 'claude-code'), server.url);
     for (const client of Object.values(open)) await waitFor(() => reads(client), { what: 'alice reads internal under v1' });
 
     // alice leaves engineering: her open HTTP and stdio sessions lose internal on their next calls.
@@ -56,7 +56,7 @@ describe('live policy: an access change reaches every serving process (invariant
       tests,
       readFileSync(tests, 'utf8').replace(/ {2}- alice via claude-code (can|cannot) read (internal|telemetry with approval|doc \S+)\n/g, ''),
     );
-    const applied = runCli(config, ['policy', 'apply', '--message', 'alice moved to sales']);
+    const applied = await runCli(config, ['policy', 'apply', '--message', 'alice moved to sales']);
     expect(applied.status, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/published policy v2 .*\n[\s\S]*-g, user:alice, group:engineering/);
     const appliedAt = Date.now();
@@ -66,7 +66,7 @@ describe('live policy: an access change reaches every serving process (invariant
       latency[name] = Date.now() - appliedAt;
     }
     console.log(`revocation reached the open sessions after: ${JSON.stringify(latency)} ms (goal < 2,000 ms; timed by the bench, not asserted here)`);
-    const v2 = runCli(config, ['policy', 'versions', '--json']);
+    const v2 = await runCli(config, ['policy', 'versions', '--json']);
     const versions = JSON.parse(v2.stdout) as { seq: number; version: string }[];
     const live = versions.at(-1)!;
     expect(live.seq).toBe(2);
@@ -81,7 +81,7 @@ describe('live policy: an access change reaches every serving process (invariant
 
     // A broken edit never reaches a server: refused with file, line and fix, audited; v2 keeps serving.
     writeFileSync(peoplePath(), `${before}g, user:alice\n`);
-    const broken = runCli(config, ['policy', 'apply', '--message', 'typo']);
+    const broken = await runCli(config, ['policy', 'apply', '--message', 'typo']);
     expect(broken.status).not.toBe(0);
     expect(broken.stderr).toMatch(/people\.csv:\d+: a membership line/);
     expect(await reads(open.http)).toBe(false);
@@ -89,22 +89,22 @@ describe('live policy: an access change reaches every serving process (invariant
     expect(admin, JSON.stringify(admin)).toContain('policy.refused');
 
     // Rollback to v1 restores alice's access in the same open sessions.
-    const rollback = runCli(config, ['policy', 'rollback', 'v1']);
+    const rollback = await runCli(config, ['policy', 'rollback', 'v1']);
     expect(rollback.status, rollback.stderr).toBe(0);
     for (const [name, client] of Object.entries(open))
       await waitFor(() => reads(client), { timeoutMs: 60_000, what: `${name} reads again after the rollback` });
     await Promise.all(Object.values(open).map((c) => c.close()));
   });
 
-  it('`policy test` passes on the sample world expectations and fails naming the line of a wrong one', () => {
+  it('`policy test` passes on the sample world expectations and fails naming the line of a wrong one', async () => {
     const sample = path.join(path.dirname(CLI), '../../../policy/expectations.yaml');
     // Against the published v1 (the sample policy as it was copied), with the store for doc statements.
-    const ok = runCli(config, ['policy', 'test', sample, '--at', 'v1']);
+    const ok = await runCli(config, ['policy', 'test', sample, '--at', 'v1']);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/(\d+) of \1 statements hold/);
     const wrong = path.join(config.home, 'wrong.yaml');
     writeFileSync(wrong, 'expect:\n  - gina via claude-code can read public\n  - gina via claude-code can read internal\n');
-    const bad = runCli(config, ['policy', 'test', wrong, '--at', 'v1']);
+    const bad = await runCli(config, ['policy', 'test', wrong, '--at', 'v1']);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/wrong\.yaml:3: FAILED "gina via claude-code can read internal"/);
   });

@@ -14,13 +14,13 @@ const PROBE = 'operate-probe-7f3a';
 
 let config: Config;
 const servers: ChildProcess[] = [];
-beforeAll(() => {
+beforeAll(async () => {
   config = tempWorld();
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
 });
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
-const token = (human: string, agent: string) => taskToken(config, human, agent, 'operate e2e');
+const token = async (human: string, agent: string) => await taskToken(config, human, agent, 'operate e2e');
 const connect = (url: string, bearer: string) => connectHttp(url, bearer, 'operate-e2e');
 
 const search = (client: Client) => client.callTool({ name: 'search', arguments: { query: `INC-2041 ${PROBE}`, k: 3, reason: 'operate e2e' } });
@@ -83,8 +83,8 @@ describe('operating a server: health, readiness, metrics, logs', () => {
     expect(sample(before, 'clearance_policy_available')).toBe(1);
     expect(before.find((f) => f.name === 'clearance_policy_info')?.metrics).toHaveLength(1);
     expect(before.some((f) => f.name === 'process_resident_memory_bytes')).toBe(true);
-    const alice = await connect(server.url, token('alice', 'claude-code'));
-    const frank = await connect(server.url, token('frank', 'ops-agent'));
+    const alice = await connect(server.url, await token('alice', 'claude-code'));
+    const frank = await connect(server.url, await token('frank', 'ops-agent'));
     for (let i = 0; i < 3; i++) await search(alice);
     await alice.callTool({ name: 'list_sources', arguments: { reason: 'operate e2e' } });
     // Invalid arguments are a tool result with isError (SEP-1303), counted as a denied call.
@@ -108,7 +108,7 @@ describe('operating a server: health, readiness, metrics, logs', () => {
     expect(sample(after, 'clearance_audit_records_written')).toBeGreaterThan(sample(before, 'clearance_audit_records_written'));
 
     // A kill switch: once the server holds it, exactly one call is refused and counted as killed.
-    expect(runCli(config, ['kill', '--human', 'frank', '--reason', 'operate e2e']).status).toBe(0);
+    expect((await runCli(config, ['kill', '--human', 'frank', '--reason', 'operate e2e'])).status).toBe(0);
     await waitFor(async () => sample(await scrape(), 'clearance_kill_switches_active') === 1, { what: 'the server to see the kill switch' });
     const beforeKill = await scrape();
     await expect(search(frank)).rejects.toThrow(/Stopped by kill switch/);
@@ -159,7 +159,7 @@ describe('operating a server: health, readiness, metrics, logs', () => {
     expect(lines.filter((l) => l.event === 'session.closed')).toHaveLength(2);
     expect(lines.filter((l) => l.event === 'request.refused' && l.status === 401)).toHaveLength(1);
     expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['server.started', 'server.stopping', 'server.stopped']));
-    expect(runCli(config, ['revive', '--human', 'frank']).status).toBe(0);
+    expect((await runCli(config, ['revive', '--human', 'frank'])).status).toBe(0);
   });
 
   it('serves /metrics on the main port behind its own token when no metrics port is set, and not at all by default', async () => {
@@ -168,7 +168,7 @@ describe('operating a server: health, readiness, metrics, logs', () => {
     const base = new URL(withToken.url).origin;
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     // An MCP task grant is not the metrics token.
-    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token('alice', 'claude-code')}` } })).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${await token('alice', 'claude-code')}` } })).status).toBe(401);
     const ok = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(sample(parseExposition(await ok.text()), 'clearance_open_sessions', { transport: 'http' })).toBe(0);

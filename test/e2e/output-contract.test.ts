@@ -34,7 +34,7 @@ const advertised = new Map<string, { schema: Tool['outputSchema']; validate: Val
 
 beforeAll(async () => {
   config = tempWorld();
-  const ingest = runCli(config, ['ingest']);
+  const ingest = await runCli(config, ['ingest']);
   expect(ingest.status, ingest.stderr).toBe(0);
   http = await startHttpServer(config);
 });
@@ -48,8 +48,8 @@ function newAjv(): Ajv2020 {
   return new Ajv2020({ strict: true, allErrors: true });
 }
 
-const taskToken = (human: string, agent: string, extra: string[] = []): string => {
-  const r = runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'output contract e2e', '--token-only', ...extra]);
+const taskToken = async (human: string, agent: string, extra: string[] = []): Promise<string> => {
+  const r = await runCli(config, ['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'output contract e2e', '--token-only', ...extra]);
   expect(r.stderr).toBe('');
   return r.stdout.trim();
 };
@@ -147,7 +147,7 @@ type Results = { results: { result_id: string; data_class: string; text: string;
 
 /** alice via claude-code: every tool, every shape. */
 async function aliceEverything(connect: (token: string, label: string) => Promise<Conn>): Promise<string> {
-  const alice = await connect(taskToken('alice', 'claude-code'), 'alice/claude-code');
+  const alice = await connect(await taskToken('alice', 'claude-code'), 'alice/claude-code');
   try {
     expect(await listAndCompile(alice)).toEqual(ALL_TOOLS);
 
@@ -206,8 +206,8 @@ async function aliceEverything(connect: (token: string, label: string) => Promis
     await call(alice, 'request_access', 'source', { source: 'customer-tickets', reason: 'need the customer reports for INC-2041' });
 
     // After an approval: list_sources carries approved_until (a string), search reaches telemetry.
-    const cred = runCli(config, ['approvals', 'credential', '--human', 'frank']).stdout.trim();
-    const approve = runCli(config, ['approvals', 'approve', String(byClass.request_id), '--ttl', '2h'], { CLEARANCE_APPROVER_TOKEN: cred });
+    const cred = (await runCli(config, ['approvals', 'credential', '--human', 'frank'])).stdout.trim();
+    const approve = await runCli(config, ['approvals', 'approve', String(byClass.request_id), '--ttl', '2h'], { CLEARANCE_APPROVER_TOKEN: cred });
     expect(approve.stdout, approve.stderr).toMatch(/approved/);
     const after = (await call(alice, 'list_sources', 'after approval', {})) as { sources: { data_class: string; approved_until: string | null }[] };
     expect(after.sources.some((s) => s.data_class === 'telemetry' && typeof s.approved_until === 'string')).toBe(true);
@@ -233,7 +233,7 @@ async function aliceEverything(connect: (token: string, label: string) => Promis
 /** Other human/agent pairs: narrower tool sets, other classes, a scoped task. */
 async function otherPairs(connect: (token: string, label: string) => Promise<Conn>, internalDocId: string): Promise<void> {
   let customerResultId: string;
-  const bob = await connect(taskToken('bob', 'support-assistant'), 'bob/support-assistant');
+  const bob = await connect(await taskToken('bob', 'support-assistant'), 'bob/support-assistant');
   try {
     expect(await listAndCompile(bob)).toEqual(['fetch', 'list_sources', 'search', 'session_info']);
     const found = (await call(bob, 'search', 'customer class', { query: 'failed payments during INC-2041', k: 10 })) as unknown as Results;
@@ -247,7 +247,7 @@ async function otherPairs(connect: (token: string, label: string) => Promise<Con
     await bob.close();
   }
 
-  const frank = await connect(taskToken('frank', 'ops-agent'), 'frank/ops-agent');
+  const frank = await connect(await taskToken('frank', 'ops-agent'), 'frank/ops-agent');
   try {
     expect(await listAndCompile(frank)).toEqual(['list_sources', 'search', 'session_info']);
     await call(frank, 'search', 'telemetry reach, fts', { query: 'INC-2041 alert', mode: 'fts', k: 20 });
@@ -259,7 +259,7 @@ async function otherPairs(connect: (token: string, label: string) => Promise<Con
 
   // A task narrowed by sources, classes and methods: session_info carries non-null scope arrays.
   const scoped = await connect(
-    taskToken('alice', 'claude-code', [
+    await taskToken('alice', 'claude-code', [
       '--sources',
       'postmortems,public-docs',
       '--classes',
@@ -280,7 +280,7 @@ async function otherPairs(connect: (token: string, label: string) => Promise<Con
   }
 
   // gina reads public only, through the widest agent workflow.
-  const gina = await connect(taskToken('gina', 'audit-assistant'), 'gina/audit-assistant');
+  const gina = await connect(await taskToken('gina', 'audit-assistant'), 'gina/audit-assistant');
   try {
     expect(await listAndCompile(gina)).toEqual(['fetch', 'list_sources', 'request_access', 'search', 'session_info']);
     await call(gina, 'search', 'public only', { query: 'INC-2041 status update', k: 5 });

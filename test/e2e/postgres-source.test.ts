@@ -32,13 +32,15 @@ const TICKETS = [
 const MEMBERS: Record<string, string[]> = { 'user:alice': ['alice'], 'user:carol': ['carol'], 'group:sre': ['frank'], 'group:engineering': ['alice', 'frank'] };
 const visibleTo = (human: string) => TICKETS.filter((t) => t.acl?.some((p) => MEMBERS[p]!.includes(human))).map((t) => `${SOURCE}/${t.id}`);
 
-const ingest = (url: string) => {
-  const r = runCli(config, ['ingest', '--json', '--source', SOURCE], { TICKETS_DB_URL: url });
+const ingest = async (url: string) => {
+  const r = await runCli(config, ['ingest', '--json', '--source', SOURCE], { TICKETS_DB_URL: url });
   return { ...r, report: r.stdout.trim() ? parseCliJson(IngestReportSchema, r.stdout) : null };
 };
 
 async function asHuman(human: string): Promise<Client> {
-  const token = runCli(config, ['task', 'start', '--owner', human, '--agent', 'claude-code', '--purpose', 'postgres source e2e', '--token-only']).stdout.trim();
+  const token = (
+    await runCli(config, ['task', 'start', '--owner', human, '--agent', 'claude-code', '--purpose', 'postgres source e2e', '--token-only'])
+  ).stdout.trim();
   const client = new TestClient({ name: 'postgres-e2e', version: '1' });
   await client.connect(
     new StdioClientTransport({
@@ -98,8 +100,8 @@ beforeAll(async () => {
 afterAll(() => db?.stop());
 
 describe('a PostgreSQL query as a source', () => {
-  it('ingests one document per row, with its ACL; a row without an ACL is a reported skip', () => {
-    const { status, stderr, report } = ingest(db.url);
+  it('ingests one document per row, with its ACL; a row without an ACL is a reported skip', async () => {
+    const { status, stderr, report } = await ingest(db.url);
     expect(status, stderr).toBe(2); // done, with one skip
     const source = report!.sources[0]!;
     expect(source.error).toBeNull();
@@ -131,11 +133,11 @@ describe('a PostgreSQL query as a source', () => {
   });
 
   it('bad credentials or an unreachable server fail this source only, say why, and keep its last good version', async () => {
-    const bad = ingest(db.url.replace(db.password, 'wrong-password'));
+    const bad = await ingest(db.url.replace(db.password, 'wrong-password'));
     expect(bad.status).toBe(2);
     expect(bad.report!.sources[0]!.error).toMatch(/PostgreSQL \(TICKETS_DB_URL\): .*password authentication failed/);
     expect(bad.report!.sources[0]!.error).not.toContain('wrong-password');
-    const unreachable = ingest(db.url.replace(`:${db.port}/`, ':1/'));
+    const unreachable = await ingest(db.url.replace(`:${db.port}/`, ':1/'));
     expect(unreachable.status).toBe(2);
     expect(unreachable.report!.sources[0]!.error).toMatch(/PostgreSQL \(TICKETS_DB_URL\): .*ECONNREFUSED/);
     const client = await asHuman('frank');

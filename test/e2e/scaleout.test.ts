@@ -28,7 +28,7 @@ const machine = (name: string) => ({
 const admin = machine('admin');
 const auditor = machine('auditor');
 let storeEnv: Record<string, string>;
-const cli = (args: string[], where: Record<string, string> = admin) => runCli(config, args, { ...storeEnv, ...where });
+const cli = async (args: string[], where: Record<string, string> = admin) => await runCli(config, args, { ...storeEnv, ...where });
 
 beforeAll(async () => {
   s3 = await startLocalS3();
@@ -36,7 +36,7 @@ beforeAll(async () => {
   for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) process.env[name] = s3.env[name];
   config = tempWorld();
   storeEnv = { ...s3.env, CLEARANCE_STORE_URI: `s3://${s3.bucket}/clearance`, CLEARANCE_READ_CONSISTENCY_SECONDS: '1', CLEARANCE_AUDIT_SHIP_SECONDS: '1' };
-  const ingest = cli(['ingest', '--json']);
+  const ingest = await cli(['ingest', '--json']);
   expect(ingest.status, ingest.stderr).toBe(0);
 });
 afterAll(async () => {
@@ -68,7 +68,7 @@ describe('two replicas over one S3-compatible store', () => {
       replicas.push(server);
     }
     // Minted on the admin machine; the replicas never saw its key except through the store.
-    const task = cli(['task', 'start', '--owner', 'alice', '--agent', 'claude-code', '--purpose', 'scale-out e2e', '--token-only']);
+    const task = await cli(['task', 'start', '--owner', 'alice', '--agent', 'claude-code', '--purpose', 'scale-out e2e', '--token-only']);
     expect(task.status, task.stderr).toBe(0);
     const clients = await Promise.all(replicas.map((r) => connect(r.url, task.stdout.trim())));
 
@@ -97,14 +97,14 @@ describe('two replicas over one S3-compatible store', () => {
       path.join(config.corporaDir, 'runbooks/checkout-latency.md'),
       '\n\nCheckout latency drill: the cobalt heron rollback for INC-2041 latency.\n',
     );
-    expect(cli(['ingest']).status).toBe(0);
+    expect((await cli(['ingest'])).status).toBe(0);
     for (const client of clients)
       await eventually('the re-ingest on a replica', async () =>
         (await ids(client, 'cobalt heron rollback checkout latency')).some((r) => r.endsWith('NEW')) ? true : undefined,
       );
 
     // One kill through the CLI stops both replicas.
-    expect(cli(['kill', '--human', 'alice', '--reason', 'scale-out e2e']).status).toBe(0);
+    expect((await cli(['kill', '--human', 'alice', '--reason', 'scale-out e2e'])).status).toBe(0);
     for (const client of clients) {
       await eventually('a replica to refuse', async () => {
         const result = await client
@@ -119,7 +119,7 @@ describe('two replicas over one S3-compatible store', () => {
       replica.child.kill('SIGTERM');
       await new Promise((r) => replica.child.once('exit', r));
     }
-    const verify = cli(['audit', 'verify', '--json'], auditor);
+    const verify = await cli(['audit', 'verify', '--json'], auditor);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
     const chains = JSON.parse(verify.stdout) as { replica: string; ok: boolean; records: number }[];
     for (const id of ['r1', 'r2'])
@@ -130,7 +130,7 @@ describe('two replicas over one S3-compatible store', () => {
     expect(chains.find((c) => c.replica === 'r1')!.records).toBeGreaterThan(2);
     // The admin machine's own actions (task start, ingest, kill) are there too.
     expect(chains.some((c) => c.replica.endsWith('-cli') && c.ok)).toBe(true);
-    const whoRead = cli(['who-read', 'runbooks', '--json'], auditor);
+    const whoRead = await cli(['who-read', 'runbooks', '--json'], auditor);
     expect(JSON.parse(whoRead.stdout).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -154,16 +154,16 @@ describe('two replicas over one S3-compatible store', () => {
       return leases && (await leases.countRows()) > 0 ? true : undefined;
     });
     store.close();
-    const second = cli(['ingest']);
+    const second = await cli(['ingest']);
     expect(second.status).not.toBe(0);
     expect(second.stderr).toMatch(/writer lease: clearance ingest:\w+ \(pid \d+ on .+\)/);
     expect(second.stderr).toMatch(/--wait/);
     expect(await firstDone, firstErr).toBe(0);
     // Waiting instead of failing works once the holder is done, and nothing was duplicated.
-    const again = cli(['ingest', '--wait', '30s', '--json']);
+    const again = await cli(['ingest', '--wait', '30s', '--json']);
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).docs_embedded).toBe(0);
-    const sources = JSON.parse(cli(['sources', '--json']).stdout) as { source: string; chunk_count: number }[];
+    const sources = JSON.parse((await cli(['sources', '--json'])).stdout) as { source: string; chunk_count: number }[];
     expect(sources.length).toBeGreaterThan(0);
   });
 });

@@ -26,7 +26,7 @@ beforeAll(async () => {
   config = tempWorld();
   const configFile = path.join(config.home, '..', 'clearance.config.yaml');
   writeFileSync(configFile, ['scim:', '  tokenEnv: CLEARANCE_SCIM_TOKEN', '  human: { stripDomains: [northwind.example] }', ''].join('\n'));
-  expect(runCli(config, ['ingest']).status).toBe(0);
+  expect((await runCli(config, ['ingest'])).status).toBe(0);
   server = await startHttpServer(config, { CLEARANCE_CONFIG: configFile, CLEARANCE_SCIM_TOKEN: TOKEN });
   scim = `${new URL(server.url).origin}/scim/v2`;
 });
@@ -127,10 +127,10 @@ describe('SCIM 2.0 provisioning at /scim/v2', () => {
     });
 
     // The oracle: carol, a people.csv member of the same group and nothing else, via the same agent.
-    const carol = await connectHttp(server.url, taskToken(config, 'carol', 'claude-code', 'scim oracle'), 'scim-carol');
+    const carol = await connectHttp(server.url, await taskToken(config, 'carol', 'claude-code', 'scim oracle'), 'scim-carol');
     const expected = await canaries(carol);
     expect(expected).toEqual(['scanner hit ratio nineteen']);
-    const hanaToken = taskToken(config, 'hana', 'claude-code', 'scim e2e');
+    const hanaToken = await taskToken(config, 'hana', 'claude-code', 'scim e2e');
     const hana = await connectHttp(server.url, hanaToken, 'scim-hana');
     expect(await canaries(hana)).toEqual(expected);
 
@@ -153,7 +153,7 @@ describe('SCIM 2.0 provisioning at /scim/v2', () => {
       /no longer known to the policy/,
     );
     await expect(connectHttp(server.url, hanaToken, 'scim-hana-2')).rejects.toThrow(/403|unknown human/);
-    expect(runCli(config, ['task', 'start', '--owner', 'hana', '--agent', 'claude-code', '--purpose', 'after', '--token-only']).status).not.toBe(0);
+    expect((await runCli(config, ['task', 'start', '--owner', 'hana', '--agent', 'claude-code', '--purpose', 'after', '--token-only'])).status).not.toBe(0);
     const deleted = await call('DELETE', `/Users/${userId}`);
     expect(deleted.status).toBe(204);
     expect((await call('GET', `/Users/${userId}`)).json).toMatchObject({ status: '404' });
@@ -174,7 +174,7 @@ describe('SCIM 2.0 provisioning at /scim/v2', () => {
   });
 
   it('deprovisioning wins over people.csv: a deactivated people.csv human is refused on the next call, on another replica too', async () => {
-    const token = taskToken(config, 'dan', 'claude-code', 'before deprovisioning');
+    const token = await taskToken(config, 'dan', 'claude-code', 'before deprovisioning');
     const dan = await connectHttp(server.url, token, 'scim-dan');
     const replica = await startHttpServer(config, {}, ['--replica-id', 'scim-second']);
     const elsewhere = await connectHttp(replica.url, token, 'scim-dan-elsewhere');

@@ -7,11 +7,11 @@ import { tempWorld } from '../helpers/world.js';
 // Outside attack, finding 6. Each bad file sits next to a change that must still apply: a deletion
 // in its own source, and the narrowing of a runbook in a source that holds a bad file too.
 describe('Finding 6 — One bad file name aborts the whole ingest and blocks ACL narrowing elsewhere', () => {
-  it('bad files are reported skips named escaped; deletions and narrowing apply; exit 2 says something was left out', () => {
+  it('bad files are reported skips named escaped; deletions and narrowing apply; exit 2 says something was left out', async () => {
     const config = tempWorld();
-    expect(runCli(config, ['ingest']).status).toBe(0);
-    const explain = () => runCli(config, ['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'runbooks/config-rollback.md']);
-    expect(explain().stdout).toMatch(/=> ALLOWED/);
+    expect((await runCli(config, ['ingest'])).status).toBe(0);
+    const explain = async () => await runCli(config, ['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'runbooks/config-rollback.md']);
+    expect((await explain()).stdout).toMatch(/=> ALLOWED/);
 
     const publicDocs = path.join(config.corporaDir, 'public-docs');
     const runbooks = path.join(config.corporaDir, 'runbooks');
@@ -25,7 +25,7 @@ describe('Finding 6 — One bad file name aborts the whole ingest and blocks ACL
     const manifest = path.join(runbooks, 'corpus.yaml');
     writeFileSync(manifest, `${readFileSync(manifest, 'utf8')}  - path: "config-rollback.md"\n    read_acl: [group:sre]\n`);
 
-    const ingest = runCli(config, ['ingest']);
+    const ingest = await runCli(config, ['ingest']);
     expect(ingest.stderr).not.toMatch(/UnsafeLiteralError|control character/);
     expect(ingest.stderr).toContain('skipped public-docs/evil\\nname.md: unsafe name');
     expect(ingest.stderr).toContain('skipped public-docs/caf\\xe9.md: name is not valid UTF-8');
@@ -39,10 +39,10 @@ describe('Finding 6 — One bad file name aborts the whole ingest and blocks ACL
     expect(ingest.status).toBe(2);
 
     // The deletion in the source that holds bad files applied…
-    const gone = runCli(config, ['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'public-docs/pricing-faq.md']);
+    const gone = await runCli(config, ['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'public-docs/pricing-faq.md']);
     expect(gone.stderr).toMatch(/no such document in the store/);
     // …and so did the narrowing: alice (engineering, not sre) may no longer read the runbook.
-    const denied = explain();
+    const denied = await explain();
     expect(denied.stdout).toMatch(/document ACL \[group:sre\]/);
     expect(denied.stdout).toMatch(/=> DENIED/);
   });

@@ -13,7 +13,7 @@ const SOURCES = ['eng-docs', 'postmortems', 'runbooks', 'security-reviews', 'bus
 describe(`kill -9 during ingest at random points (${TRIALS} trials)`, () => {
   it('every trial leaves each document fully old or fully new and queryable; a re-run completes with no duplicates or orphans', async () => {
     const config = tempWorld();
-    expect(runCli(config, ['ingest']).status).toBe(0);
+    expect((await runCli(config, ['ingest'])).status).toBe(0);
     const docIds = async () => {
       const store = await Store.open(config);
       const rows = await (await store.chunks()).raw.query().select(['doc_id', 'doc_version', 'chunk_id']).toArray();
@@ -79,9 +79,9 @@ describe(`kill -9 during ingest at random points (${TRIALS} trials)`, () => {
     }
     // The trials must exercise interrupted ingests, not ones that had already finished.
     expect(killedMidRun).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 2));
-    const rerun = runCli(config, ['ingest', '--json']);
+    const rerun = await runCli(config, ['ingest', '--json']);
     expect(rerun.status).toBe(0);
-    expect(runCli(config, ['ingest', '--json']).stdout).toMatch(/"docs_embedded": 0/);
+    expect((await runCli(config, ['ingest', '--json'])).stdout).toMatch(/"docs_embedded": 0/);
     const final = await docIds();
     expect(new Set(final.map((r) => r.doc_id))).toEqual(expectedDocs);
     expect(new Set(final.map((r) => r.chunk_id)).size).toBe(final.length);

@@ -20,7 +20,7 @@ const PAIRS: [string, string][] = [
 describe(`kill -9 of the HTTP server under load (${TRIALS} trials)`, () => {
   it('every answered call is in the audit log; verify passes or reports only a torn final line, which reopening repairs', async () => {
     const config = tempWorld();
-    expect(runCli(config, ['ingest']).status).toBe(0);
+    expect((await runCli(config, ['ingest'])).status).toBe(0);
     for (let trial = 0; trial < TRIALS; trial++) {
       const server = await startHttpServer(config);
       const answered: string[] = [];

@@ -56,16 +56,16 @@ describe('clearance runs', () => {
     expect(ids({ since: new Date(Date.now() + 60_000) })).toEqual([]);
   });
 
-  it('the CLI prints the same runs, as JSON and as an inert table', () => {
+  it('the CLI prints the same runs, as JSON and as an inert table', async () => {
     const config = runtime.app.config;
-    const json = runCli(config, ['runs', '--human', 'bob', '--json']);
+    const json = await runCli(config, ['runs', '--human', 'bob', '--json']);
     expect(json.status).toBe(0);
     expect((JSON.parse(json.stdout) as { run_id: string }[]).map((r) => r.run_id)).toEqual([runIds.bob]);
-    const table = runCli(config, ['runs', '--since', '1h']);
+    const table = await runCli(config, ['runs', '--since', '1h']);
     expect(table.status).toBe(0);
     expect(table.stdout).toContain(runIds.alice);
     expect(table.stdout).toMatch(/allowed 1, denied 1/);
-    const bad = runCli(config, ['runs', '--since', 'yesterday']);
+    const bad = await runCli(config, ['runs', '--since', 'yesterday']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--since "yesterday"/);
   });

@@ -157,8 +157,8 @@ describe('secrets in the corpora never reach an agent', () => {
     }
   });
 
-  it('clearance ingest prints the findings (counts, kinds, spans), never the secret', () => {
-    const out = runCli(runtime.app.config, ['ingest', '--dry-run', '--source', 'customer-tickets']);
+  it('clearance ingest prints the findings (counts, kinds, spans), never the secret', async () => {
+    const out = await runCli(runtime.app.config, ['ingest', '--dry-run', '--source', 'customer-tickets']);
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/secrets customer-tickets\/tickets-2026\.jsonl#T-5113 \(class customer: redacted 4\): aws-access-key-id text\[\d+,\d+\)/);
     expectClean('cli', out.stdout + out.stderr);
@@ -167,7 +167,7 @@ describe('secrets in the corpora never reach an agent', () => {
   it('refuse leaves the document out (and deletes what was stored), reported as a skip naming the file and the rules', async () => {
     const classes = path.join(runtime.app.config.policyDir, 'classes.yaml');
     writeFileSync(classes, readFileSync(classes, 'utf8').replace(/(id: customer\n(?: {4}.*\n)*? {4}secrets: )redact/, '$1refuse'));
-    const out = runCli(runtime.app.config, ['ingest', '--source', 'customer-tickets', '--json']);
+    const out = await runCli(runtime.app.config, ['ingest', '--source', 'customer-tickets', '--json']);
     // A refused document is a skip: the run finished, something was left out (exit 2).
     expect(out.status, out.stderr).toBe(2);
     expectClean('cli refuse', out.stdout + out.stderr);
