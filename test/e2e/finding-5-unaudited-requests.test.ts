@@ -24,7 +24,7 @@ afterAll(() => {
   for (const c of children) c.kill('SIGTERM');
 });
 
-const token = async (human: string, agent: string) => await taskToken(config, human, agent, 'finding 5');
+const token = (human: string, agent: string) => taskToken(config, human, agent, 'finding 5');
 
 const protocolRecords = async () => (await readAuditRecords(config.auditDir)).filter((r): r is Protocol => r.kind === 'protocol');
 

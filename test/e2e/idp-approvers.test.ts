@@ -50,9 +50,8 @@ afterAll(async () => {
   await idp?.close();
 });
 
-const cli = async (args: string[], extra: Record<string, string> = {}) => await runCli(config, args, { CLEARANCE_CONFIG: configFile, ...extra });
-/** With an IdP token the CLI fetches the IdP's keys, and the IdP runs in this process: do not block it. */
-const signedIn = (token: string, args: string[]) => runCli(config, args, { CLEARANCE_CONFIG: configFile, CLEARANCE_IDP_TOKEN: token });
+const cli = (args: string[], extra: Record<string, string> = {}) => runCli(config, args, { CLEARANCE_CONFIG: configFile, ...extra });
+const signedIn = (token: string, args: string[]) => cli(args, { CLEARANCE_IDP_TOKEN: token });
 
 /** The person's side of the device grant: open the link the CLI printed, sign in, confirm. */
 async function approveInBrowser(link: string, accountId: string): Promise<void> {

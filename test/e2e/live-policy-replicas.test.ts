@@ -25,7 +25,7 @@ const machine = (name: string) => ({
   CLEARANCE_KEYS_DIR: mkdtempSync(path.join(tmpdir(), `clearance-${name}-keys-`)),
 });
 const admin = machine('admin');
-const cli = async (args: string[]) => await runCli(config, args, { ...storeEnv, ...admin });
+const cli = (args: string[]) => runCli(config, args, { ...storeEnv, ...admin });
 
 beforeAll(async () => {
   s3 = await startLocalS3();

@@ -21,7 +21,7 @@ afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
 const INTERNAL_DOC = 'eng-docs/on-call-guide.md';
 const peoplePath = () => path.join(config.policyDir, 'people.csv');
-const token = async (human: string, agent: string) => await taskToken(config, human, agent, 'live policy e2e');
+const token = (human: string, agent: string) => taskToken(config, human, agent, 'live policy e2e');
 const reads = async (client: Client) => !(await client.callTool({ name: 'fetch', arguments: { id: INTERNAL_DOC, reason: 'steady stream' } })).isError;
 
 async function clients(bearer: string, httpUrl: string): Promise<Record<'http' | 'stdio', Client>> {

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')));
 
-const token = async (human: string, agent: string) => await taskToken(config, human, agent, 'operate e2e');
+const token = (human: string, agent: string) => taskToken(config, human, agent, 'operate e2e');
 const connect = (url: string, bearer: string) => connectHttp(url, bearer, 'operate-e2e');
 
 const search = (client: Client) => client.callTool({ name: 'search', arguments: { query: `INC-2041 ${PROBE}`, k: 3, reason: 'operate e2e' } });

@@ -28,7 +28,7 @@ const machine = (name: string) => ({
 const admin = machine('admin');
 const auditor = machine('auditor');
 let storeEnv: Record<string, string>;
-const cli = async (args: string[], where: Record<string, string> = admin) => await runCli(config, args, { ...storeEnv, ...where });
+const cli = (args: string[], where: Record<string, string> = admin) => runCli(config, args, { ...storeEnv, ...where });
 
 beforeAll(async () => {
   s3 = await startLocalS3();

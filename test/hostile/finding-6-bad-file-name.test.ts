@@ -10,7 +10,7 @@ describe('Finding 6 — One bad file name aborts the whole ingest and blocks ACL
   it('bad files are reported skips named escaped; deletions and narrowing apply; exit 2 says something was left out', async () => {
     const config = tempWorld();
     expect((await runCli(config, ['ingest'])).status).toBe(0);
-    const explain = async () => await runCli(config, ['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'runbooks/config-rollback.md']);
+    const explain = () => runCli(config, ['policy', 'explain', '--as', 'alice', '--agent', 'claude-code', '--doc', 'runbooks/config-rollback.md']);
     expect((await explain()).stdout).toMatch(/=> ALLOWED/);
 
     const publicDocs = path.join(config.corporaDir, 'public-docs');
