@@ -1,9 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import S3rver, { type S3rverStore } from 's3rver';
+import S3Error from 's3rver/lib/models/error.js';
 import { PACKAGE_ROOT } from '../src/config/package.js';
 
 /**
@@ -58,24 +61,54 @@ export async function startLocalS3(): Promise<LocalS3> {
 }
 
 /**
- * s3rver's filesystem store races with itself under concurrent requests: a DELETE removes a key's
- * directory once empty while a PUT into it has just created it (the PUT fails: 500), and a LIST
- * stats entries that a concurrent DELETE has unlinked (500). LanceDB issues such requests
- * concurrently (writes, listing `_versions/`, cleanup), so over a half-hour benchmark some fail.
- * Running PUT, COPY, DELETE and LIST one at a time removes those races; GETs stay concurrent, and a
- * GET of a key deleted meanwhile is a plain 404. (putObjectMultipart calls putObject itself, so it
- * is left as is.)
+ * Two fixes that make s3rver behave like S3 under LanceDB's concurrent requests.
+ *
+ * 1. Its filesystem store races with itself: a DELETE removes a key's directory once empty while a
+ *    PUT into it has just created it (the PUT fails: 500); a LIST stats entries that a concurrent
+ *    DELETE has unlinked (500); a PUT rewrites a key's file and metadata in place while a GET or LIST
+ *    reads them (torn reads). Over a half-hour benchmark some requests failed. Here every store
+ *    operation runs one at a time, and a GET reads its content before the next one starts.
+ *    (putObjectMultipart calls putObject itself, so it is left as is.)
+ * 2. It ignores `If-None-Match: *`, which LanceDB sends on every manifest PUT so that two writers
+ *    committing the same version conflict (and retry) instead of one silently overwriting the other.
+ *    Here such a PUT of an existing key fails with 412, as on S3, checked inside the same turn as
+ *    the write.
+ *
+ * A failure other than a missing key is logged to stderr with the operation and key, so that a 500
+ * names its cause.
  */
-function serialiseStoreMutations(store: S3rverStore): void {
+function makeSturdy(server: S3rver): void {
+  const createOnly = new AsyncLocalStorage<boolean>();
+  server.middleware.unshift((ctx, next) => createOnly.run(ctx.method === 'PUT' && ctx.get('if-none-match') === '*', next));
+  const store = server.store;
   let tail: Promise<unknown> = Promise.resolve();
-  for (const name of ['putObject', 'copyObject', 'deleteObject', 'listObjects'] as const) {
-    const original = store[name].bind(store);
-    store[name] = (...args: unknown[]) => {
-      const run = tail.then(() => original(...args));
-      tail = run.catch(() => undefined);
-      return run;
-    };
+  const serially = <T>(what: string, args: unknown[], run: () => Promise<T>): Promise<T> => {
+    const result = tail.then(run);
+    tail = result.catch((err: NodeJS.ErrnoException & { status?: number }) => {
+      if (err?.code !== 'ENOENT' && !(err?.status && err.status < 500))
+        process.stderr.write(`local S3 server: ${what}(${args.filter((a) => typeof a === 'string').join(', ')}) failed: ${err?.stack ?? String(err)}\n`);
+    });
+    return result;
+  };
+  const original = {} as S3rverStore;
+  for (const name of ['getObject', 'existsObject', 'putObject', 'copyObject', 'deleteObject', 'listObjects'] as const) original[name] = store[name].bind(store);
+  for (const name of ['existsObject', 'copyObject', 'deleteObject', 'listObjects'] as const) {
+    store[name] = (...args: unknown[]) => serially(name, args, () => original[name](...args));
   }
+  store.putObject = (object: unknown) => {
+    const { bucket, key } = object as { bucket: string; key: string };
+    return serially('putObject', [bucket, key], async () => {
+      if (createOnly.getStore() && (await original.existsObject(bucket, key)))
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+      return original.putObject(object);
+    });
+  };
+  store.getObject = (...args: unknown[]) =>
+    serially('getObject', args, async () => {
+      const object = (await original.getObject(...args)) as { content: Readable | null } | null;
+      if (object?.content) object.content = Readable.from([Buffer.concat(await object.content.toArray())]);
+      return object;
+    });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
@@ -86,7 +119,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     directory: mkdtempSync(path.join(tmpdir(), 'clearance-s3-')),
     configureBuckets: [{ name: BUCKET }],
   });
-  serialiseStoreMutations(server.store);
+  makeSturdy(server);
   const { port } = await server.run();
   process.stdout.write(`listening ${port}\n`);
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

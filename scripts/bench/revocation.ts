@@ -24,14 +24,14 @@ interface World {
   env: Record<string, string>;
   key: SigningKey;
   base: string;
-  /** Commands that failed once and were run again (e.g. s3rver answering 500 under load); reported with the table. */
+  /** Commands that failed once and were run again (e.g. a store error under load); reported with the table. */
   retried: string[];
 }
 
 /**
  * Runs the CLI to completion; resolves with the moment it exited (after its commit). A command that
  * fails is run again, up to three attempts with a pause between (the trial then times from the last
- * exit), so a transient store error (s3rver answers 500 to some LanceDB writes under load) does not
+ * exit), so a transient store error does not
  * discard a run's trials; each retry is listed under the table.
  */
 async function cli(world: World, args: string[]): Promise<number> {

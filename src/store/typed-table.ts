@@ -13,7 +13,7 @@ export type ColumnOf<S extends z.ZodObject> = Extract<keyof z.infer<S>, string>;
 export class TypedTable<S extends z.ZodObject> {
   /**
    * Writes through one handle commit one at a time. Concurrent commits from one process only race each
-   * other, and on object stores without conditional writes (s3rver, some S3-compatibles) such a race
+   * other, and on object stores without conditional writes (plain s3rver, some S3-compatibles) such a race
    * can tear a manifest read or lose a commit.
    */
   private writes: Promise<unknown> = Promise.resolve();

@@ -14,7 +14,7 @@ import { tempWorld } from '../helpers/world.js';
 /**
  * Live policy across two `serve --http` replicas sharing one store on a real S3-compatible server
  * (s3rver). Writer roles stay with the CLI (ingest, policy apply, rollback); the replicas only read
- * the published versions, as s3rver has no conditional writes (docs/deployment.md).
+ * the published versions (docs/deployment.md: one writer at a time).
  */
 let s3: LocalS3;
 let config: Config;
