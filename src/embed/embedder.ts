@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
-import { AutoTokenizer, env as transformersEnv, pipeline, type FeatureExtractionPipeline, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { FeatureExtractionPipeline, PreTrainedTokenizer } from '@huggingface/transformers';
 import { HUB_MODEL_ID } from '../config/config.js';
 import { EMBEDDING_DIMS } from '../store/schema.js';
 
@@ -36,6 +36,8 @@ export class Embedder {
   }
 
   static async load(modelDir: string, dtype: ModelDtype = 'fp32'): Promise<Embedder> {
+    // Loaded here, not at start-up: only commands that embed need it (and it is large).
+    const { AutoTokenizer, env: transformersEnv, pipeline } = await import('@huggingface/transformers');
     const local = modelDir !== HUB_MODEL_ID;
     let name = modelDir;
     let checksum = `hub:${modelDir}`;

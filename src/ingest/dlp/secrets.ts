@@ -1,6 +1,3 @@
-import { lintSource } from '@secretlint/core';
-import { secretLintProfiler } from '@secretlint/profiler';
-import { rules as presetRules } from '@secretlint/secretlint-rule-preset-recommend';
 import type { SecretLintCoreConfig, SecretLintCoreResultMessage } from '@secretlint/types';
 import type { Span } from './finding.js';
 
@@ -9,22 +6,30 @@ export interface SecretHit extends Span {
   rule: string;
 }
 
-// secretlint's core marks every rule run on the process-wide performance timeline and its profiler
-// keeps each entry forever (about 60 per document), so a large ingest grew without bound. We never
-// read the profile: marking is switched off.
-secretLintProfiler.mark = () => undefined;
-
 const FILTER_COMMENTS = '@secretlint/secretlint-rule-filter-comments';
 const AWS = '@secretlint/secretlint-rule-aws';
 
-// The preset's rules, registered one by one: a preset cannot switch one of its own rules off.
-const CONFIG: SecretLintCoreConfig = {
-  rules: presetRules
-    // A "secretlint-disable" comment is the document author's to write, not ours to obey.
-    .filter((rule) => rule.meta.id !== FILTER_COMMENTS)
-    // Access key ids are off by default (too common in examples); a stored ticket should not carry one.
-    .map((rule) => ({ id: rule.meta.id, rule, options: rule.meta.id === AWS ? { enableIDScanRule: true } : {} })),
-};
+/** secretlint, loaded on first use (only an ingest needs it), with its configuration. */
+async function secretlint() {
+  const [{ lintSource }, { secretLintProfiler }, { rules }] = await Promise.all([
+    import('@secretlint/core'),
+    import('@secretlint/profiler'),
+    import('@secretlint/secretlint-rule-preset-recommend'),
+  ]);
+  // secretlint's core marks every rule run on the process-wide performance timeline and its profiler
+  // keeps each entry forever (about 60 per document), so a large ingest grew without bound. We never
+  // read the profile: marking is switched off.
+  secretLintProfiler.mark = () => undefined;
+  // The preset's rules, registered one by one: a preset cannot switch one of its own rules off.
+  const config: SecretLintCoreConfig = {
+    rules: rules
+      // A "secretlint-disable" comment is the document author's to write, not ours to obey.
+      .filter((rule) => rule.meta.id !== FILTER_COMMENTS)
+      // Access key ids are off by default (too common in examples); a stored ticket should not carry one.
+      .map((rule) => ({ id: rule.meta.id, rule, options: rule.meta.id === AWS ? { enableIDScanRule: true } : {} })),
+  };
+  return { lintSource, config };
+}
 
 /** `AWSSecretAccessKey` → `aws-secret-access-key`, `SLACK_TOKEN` → `slack-token`. */
 export function kindOf(messageId: string): string {
@@ -68,9 +73,10 @@ export function findPasswords(text: string): SecretHit[] {
 
 /** API keys, tokens, private keys and credentials in URLs (secretlint's recommended preset), and password lines. */
 export async function findSecrets(text: string): Promise<SecretHit[]> {
+  const { lintSource, config } = await secretlint();
   const result = await lintSource({
     source: { filePath: '/document.txt', content: text, contentType: 'text' },
-    options: { config: CONFIG, noPhysicFilePath: true },
+    options: { config, noPhysicFilePath: true },
   });
   const hits = result.messages.map((m) => ({ ...spanOf(text, m), kind: kindOf(m.messageId), rule: m.ruleId }));
   return [...hits, ...findPasswords(text)];

@@ -1,4 +1,3 @@
-import mammoth from 'mammoth';
 import { parseHtml } from './html.js';
 import { UnreadableFile, type BinaryInput, type ParsedFile } from './located.js';
 
@@ -7,6 +6,7 @@ import { UnreadableFile, type BinaryInput, type ParsedFile } from './located.js'
  * Word headings as headings, so a citation names the section. A DOCX has no stable pages.
  */
 export async function parseDocx(input: BinaryInput): Promise<ParsedFile> {
+  const { default: mammoth } = await import('mammoth');
   let html: string;
   try {
     html = (await mammoth.convertToHtml({ buffer: input.bytes })).value;

@@ -1,4 +1,4 @@
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import type { ParsedDoc } from '../document.js';
 import { parseHtml } from './html.js';
 import { UnreadableFile, withFragment, type BinaryInput, type ParsedFile } from './located.js';
@@ -62,6 +62,7 @@ async function messageDocs(input: BinaryInput, part: string | null, where: strin
 }
 
 async function parseMessage(bytes: Buffer): Promise<ParsedMail> {
+  const { simpleParser } = await import('mailparser');
   try {
     return await simpleParser(bytes, { skipImageLinks: true, skipTextLinks: true });
   } catch (err) {

@@ -1,4 +1,3 @@
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 import type { ParsedDoc } from '../document.js';
 import { locatedDoc, UnreadableFile, type BinaryInput, type ParsedFile } from './located.js';
@@ -11,6 +10,7 @@ const NO_TEXT = 'no text layer (a scanned or image-only PDF: Clearance does no O
  * left out.
  */
 export async function parsePdf(input: BinaryInput): Promise<ParsedFile> {
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const task = getDocument({ data: new Uint8Array(input.bytes), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0 });
   let pdf: Awaited<typeof task.promise>;
   try {

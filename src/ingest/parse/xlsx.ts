@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import type { ParsedDoc } from '../document.js';
 import { locatedDoc, UnreadableFile, type BinaryInput, type ParsedFile } from './located.js';
 
@@ -16,6 +15,7 @@ export function recordText(headers: readonly string[], values: readonly string[]
  * cells as `header: value` lines under the sheet's header row, so a citation names sheet and row.
  */
 export async function parseXlsx(input: BinaryInput): Promise<ParsedFile> {
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(input.bytes as unknown as ArrayBuffer);

@@ -1,4 +1,4 @@
-import JSZip from 'jszip';
+import type JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import { UnreadableFile } from './located.js';
 
@@ -10,8 +10,9 @@ export async function openPackage(bytes: Buffer, kind: string): Promise<JSZip> {
   if (bytes.subarray(0, 8).equals(CFB_MAGIC)) {
     throw new UnreadableFile(`encrypted (password-protected) ${kind} or a legacy binary Office file: cannot be read`);
   }
+  const { default: zip } = await import('jszip');
   try {
-    return await JSZip.loadAsync(bytes);
+    return await zip.loadAsync(bytes);
   } catch (err) {
     throw new UnreadableFile(`not a readable ${kind} (${(err as Error).message})`);
   }

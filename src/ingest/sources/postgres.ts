@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { z } from 'zod';
 import { PrincipalSchema } from '../../labels/ids.js';
 import type { ParsedDoc, Skip } from '../document.js';
@@ -65,6 +64,7 @@ export async function pullPostgres(spec: PostgresSource, manifest: CorpusManifes
       `source.connection_env: environment variable ${spec.connection_env} is not set; set it to the connection string (postgres://user:password@host:port/database)`,
     );
   }
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     connectionString,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

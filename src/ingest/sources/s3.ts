@@ -1,4 +1,4 @@
-import { GetObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { fileFromBytes, selector, sizeLimit, unsafeName } from '../discover.js';
 import { inertLine } from '../../views/inert.js';
 import type { CorpusManifest } from '../manifest.js';
@@ -6,7 +6,8 @@ import type { S3Source } from './spec.js';
 import { SourceUnavailable, type PullContext, type Pulled } from './source.js';
 
 /** The same object-store option names as the store's (LanceDB's), for the AWS SDK client. */
-function clientFor(options: Record<string, string>): S3Client {
+async function clientFor(options: Record<string, string>): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const get = (...names: string[]) => names.map((n) => options[n]).find((v) => v !== undefined);
   const endpoint = get('endpoint', 'aws_endpoint');
   const accessKeyId = get('aws_access_key_id', 'access_key_id');
@@ -29,7 +30,8 @@ function clientFor(options: Record<string, string>): S3Client {
 export async function pullS3(spec: S3Source, manifest: CorpusManifest, context: PullContext): Promise<Pulled> {
   const [, bucket, rawPrefix = ''] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(spec.uri)!;
   const prefix = rawPrefix && !rawPrefix.endsWith('/') ? `${rawPrefix}/` : rawPrefix;
-  const client = clientFor(spec.storage_options ?? context.storageOptions);
+  const { GetObjectCommand, paginateListObjectsV2 } = await import('@aws-sdk/client-s3');
+  const client = await clientFor(spec.storage_options ?? context.storageOptions);
   const selected = selector(manifest);
   const pulled: Pulled = { files: [], docs: [], skips: [] };
   try {
