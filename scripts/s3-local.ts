@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import path from 'node:path';
@@ -66,49 +68,66 @@ export async function startLocalS3(): Promise<LocalS3> {
  * 1. Its filesystem store races with itself: a DELETE removes a key's directory once empty while a
  *    PUT into it has just created it (the PUT fails: 500); a LIST stats entries that a concurrent
  *    DELETE has unlinked (500); a PUT rewrites a key's file and metadata in place while a GET or LIST
- *    reads them (torn reads). Over a half-hour benchmark some requests failed. Here every store
- *    operation runs one at a time, and a GET reads its content before the next one starts.
- *    (putObjectMultipart calls putObject itself, so it is left as is.)
+ *    reads them (torn reads). Over a half-hour benchmark some requests failed. Here a write (PUT,
+ *    COPY, DELETE) runs alone, reads (GET, HEAD, LIST) run together between writes, and a GET reads
+ *    its content before the next write starts. A PUT's body is received before it waits for its
+ *    turn, and its file is fully written when its turn ends. (putObjectMultipart calls putObject itself, so it is left as is.)
  * 2. It ignores `If-None-Match: *`, which LanceDB sends on every manifest PUT so that two writers
  *    committing the same version conflict (and retry) instead of one silently overwriting the other.
- *    Here such a PUT of an existing key fails with 412, as on S3, checked inside the same turn as
- *    the write.
+ *    Here such a PUT of an existing key fails with 412, as on S3, checked in the same turn as the write.
  *
- * A failure other than a missing key is logged to stderr with the operation and key, so that a 500
- * names its cause.
+ * A failure other than a missing key or a client error is logged to stderr with the operation and
+ * key, so that a 500 names its cause.
  */
 function makeSturdy(server: S3rver): void {
   const createOnly = new AsyncLocalStorage<boolean>();
   server.middleware.unshift((ctx, next) => createOnly.run(ctx.method === 'PUT' && ctx.get('if-none-match') === '*', next));
   const store = server.store;
-  let tail: Promise<unknown> = Promise.resolve();
-  const serially = <T>(what: string, args: unknown[], run: () => Promise<T>): Promise<T> => {
-    const result = tail.then(run);
-    tail = result.catch((err: NodeJS.ErrnoException & { status?: number }) => {
-      if (err?.code !== 'ENOENT' && !(err?.status && err.status < 500))
-        process.stderr.write(`local S3 server: ${what}(${args.filter((a) => typeof a === 'string').join(', ')}) failed: ${err?.stack ?? String(err)}\n`);
-    });
+  // A readers-writer queue: each write waits for every operation queued before it; each read waits
+  // only for the last write queued before it.
+  let lastWrite: Promise<unknown> = Promise.resolve();
+  let readsSinceWrite: Promise<unknown>[] = [];
+  const logged = (what: string, args: unknown[]) => (err: NodeJS.ErrnoException & { status?: number }) => {
+    if (err?.code !== 'ENOENT' && !(err?.status && err.status < 500))
+      process.stderr.write(`local S3 server: ${what}(${args.filter((a) => typeof a === 'string').join(', ')}) failed: ${err?.stack ?? String(err)}\n`);
+  };
+  const read = <T>(what: string, args: unknown[], run: () => Promise<T>): Promise<T> => {
+    const result = lastWrite.then(run);
+    readsSinceWrite.push(result.catch(logged(what, args)));
+    return result;
+  };
+  const write = <T>(what: string, args: unknown[], run: () => Promise<T>): Promise<T> => {
+    const result = Promise.all([lastWrite, ...readsSinceWrite]).then(run);
+    readsSinceWrite = [];
+    lastWrite = result.catch(logged(what, args));
     return result;
   };
   const original = {} as S3rverStore;
-  for (const name of ['getObject', 'existsObject', 'putObject', 'copyObject', 'deleteObject', 'listObjects'] as const) original[name] = store[name].bind(store);
-  for (const name of ['existsObject', 'copyObject', 'deleteObject', 'listObjects'] as const) {
-    store[name] = (...args: unknown[]) => serially(name, args, () => original[name](...args));
-  }
-  store.putObject = (object: unknown) => {
-    const { bucket, key } = object as { bucket: string; key: string };
-    return serially('putObject', [bucket, key], async () => {
-      if (createOnly.getStore() && (await original.existsObject(bucket, key)))
-        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
-      return original.putObject(object);
-    });
-  };
+  for (const name of ['getObject', 'existsObject', 'copyObject', 'deleteObject', 'listObjects'] as const) original[name] = store[name].bind(store);
+  for (const name of ['existsObject', 'listObjects'] as const) store[name] = (...args: unknown[]) => read(name, args, () => original[name](...args));
+  for (const name of ['copyObject', 'deleteObject'] as const) store[name] = (...args: unknown[]) => write(name, args, () => original[name](...args));
   store.getObject = (...args: unknown[]) =>
-    serially('getObject', args, async () => {
+    read('getObject', args, async () => {
       const object = (await original.getObject(...args)) as { content: Readable | null } | null;
       if (object?.content) object.content = Readable.from([Buffer.concat(await object.content.toArray())]);
       return object;
     });
+  // s3rver's own putObject resolves before its file stream has finished writing: this one writes the
+  // content and metadata fully inside the write's turn.
+  store.putObject = async (put: unknown) => {
+    const object = put as { bucket: string; key: string; metadata: Record<string, string>; content: Readable | Buffer };
+    const bytes = Buffer.isBuffer(object.content) ? object.content : Buffer.concat(await object.content.toArray());
+    return write('putObject', [object.bucket, object.key], async () => {
+      if (createOnly.getStore() && (await original.existsObject(object.bucket, object.key)))
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+      const file = store.getResourcePath(object.bucket, object.key, 'object');
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, bytes);
+      const md5 = createHash('md5').update(bytes).digest('hex');
+      await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+      return { size: bytes.length, md5 };
+    });
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

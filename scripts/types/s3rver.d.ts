@@ -16,6 +16,8 @@ declare module 's3rver' {
     copyObject: StoreMethod;
     deleteObject: StoreMethod;
     listObjects: StoreMethod;
+    getResourcePath(bucket: string, key: string, resource: string): string;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
   }
   interface RequestContext {
     method: string;
