@@ -10,7 +10,7 @@ const FILTER_COMMENTS = '@secretlint/secretlint-rule-filter-comments';
 const AWS = '@secretlint/secretlint-rule-aws';
 
 /** secretlint, loaded on first use (only an ingest needs it), with its configuration. */
-async function secretlint() {
+async function loadSecretlint() {
   const [{ lintSource }, { secretLintProfiler }, { rules }] = await Promise.all([
     import('@secretlint/core'),
     import('@secretlint/profiler'),
@@ -30,6 +30,10 @@ async function secretlint() {
   };
   return { lintSource, config };
 }
+// Loaded and configured once per process, not per document (a library and a fixed configuration,
+// no security state).
+let loaded: ReturnType<typeof loadSecretlint> | undefined;
+const secretlint = () => (loaded ??= loadSecretlint());
 
 /** `AWSSecretAccessKey` → `aws-secret-access-key`, `SLACK_TOKEN` → `slack-token`. */
 export function kindOf(messageId: string): string {
