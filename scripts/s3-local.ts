@@ -71,7 +71,8 @@ export async function startLocalS3(): Promise<LocalS3> {
  *    reads them (torn reads). Over a half-hour benchmark some requests failed. Here a write (PUT,
  *    COPY, DELETE) runs alone, reads (GET, HEAD, LIST) run together between writes, and a GET reads
  *    its content before the next write starts. A PUT's body is received before it waits for its
- *    turn, and its file is fully written when its turn ends. (putObjectMultipart calls putObject itself, so it is left as is.)
+ *    turn, and its file is fully written when its turn ends. (putObjectMultipart calls putObject
+ *    itself, so it is left as is.)
  * 2. It ignores `If-None-Match: *`, which LanceDB sends on every manifest PUT so that two writers
  *    committing the same version conflict (and retry) instead of one silently overwriting the other.
  *    Here such a PUT of an existing key fails with 412, as on S3, checked in the same turn as the write.

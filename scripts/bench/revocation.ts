@@ -31,8 +31,8 @@ interface World {
 /**
  * Runs the CLI to completion; resolves with the moment it exited (after its commit). A command that
  * fails is run again, up to three attempts with a pause between (the trial then times from the last
- * exit), so a transient store error does not
- * discard a run's trials; each retry is listed under the table.
+ * exit), so a transient store error does not discard a run's trials; each retry is listed under
+ * the table.
  */
 async function cli(world: World, args: string[]): Promise<number> {
   for (let attempt = 1; ; attempt++) {

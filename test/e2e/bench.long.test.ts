@@ -4,15 +4,11 @@ import { runIngestBench } from '../../scripts/bench/ingest.js';
 import { runKillSwitchBench } from '../../scripts/bench/killswitch.js';
 import { runMcpHttpBench } from '../../scripts/bench/mcp-http.js';
 import { runRevocationBench } from '../../scripts/bench/revocation.js';
+import { BENCH_TIMEOUT_MS } from '../helpers/bench.js';
 
 // The slower half of the reduced-size benchmarks (about 9 minutes on CI's 2 cores): in `npm run test:long`.
 // What they exercise in the product is also covered by the default suite's e2e tests (kill switch,
 // live policy on one process and two replicas, MCP over HTTP, audit durability).
-
-// Every benchmark at a reduced size: tables are produced and the properties hold. No timing is asserted.
-// Each benchmark runs for a fixed work size or a fixed time window, so a busy machine makes it slower
-// (or do fewer calls), never wrong: the time limit is a generous safety net.
-const BENCH_TIMEOUT_MS = 1_800_000;
 describe('benchmarks (reduced sizes, slower half)', () => {
   it(
     'ingest, kill switch, audit and MCP-over-HTTP produce their tables',

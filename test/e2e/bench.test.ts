@@ -5,12 +5,9 @@ import { runQualityMcpBench } from '../../scripts/bench/quality-mcp.js';
 import { ndcgAt, runQualityBench } from '../../scripts/bench/quality.js';
 import { runRetrievalBench } from '../../scripts/bench/retrieval.js';
 import { runScaleOutBench } from '../../scripts/bench/scaleout.js';
-import { tinyBeir } from '../helpers/beir.js';
+import { BENCH_TIMEOUT_MS, tinyBeir } from '../helpers/bench.js';
 
-// Every benchmark at a reduced size: tables are produced and the properties hold. No timing is asserted.
-// Each benchmark runs for a fixed work size or a fixed time window, so a busy machine makes it slower
-// (or do fewer calls), never wrong: the time limit is a generous safety net.
-const BENCH_TIMEOUT_MS = 1_800_000;
+// Reduced-size runs of the benchmarks (test/helpers/bench.ts says what they check).
 describe('benchmarks (reduced sizes)', () => {
   it(
     'retrieval: filtered recall ≥ 0.99 at every selectivity, and the policy-cost rows',
