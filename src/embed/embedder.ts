@@ -59,7 +59,11 @@ export class Embedder {
       const tokenizer = await AutoTokenizer.from_pretrained(name);
       return new Embedder(local ? `local:${name}` : name, dtype, checksum, extractor, tokenizer);
     } catch (err) {
-      throw new EmbedderError(`cannot load embedding model "${modelDir}" (${dtype}): ${(err as Error).message}`);
+      // From the hub this is usually "fetch failed" on a machine without internet: say what to set instead.
+      const fix = local
+        ? 'Check that the folder holds the complete all-MiniLM-L6-v2 ONNX export (config.json, tokenizer files, onnx/).'
+        : `That is the hub's model id, so it was fetched from the Hugging Face hub (the default when ../shared/models/all-MiniLM-L6-v2 is not beside the checkout). Set CLEARANCE_MODEL_DIR (or modelDir in the config file) to a folder holding all-MiniLM-L6-v2 in ONNX form, or allow this machine to reach huggingface.co.`;
+      throw new EmbedderError(`cannot load embedding model "${modelDir}" (${dtype}): ${(err as Error).message}. ${fix}`);
     }
   }
 

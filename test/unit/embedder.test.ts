@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultModelDir } from '../../src/config/config.js';
 import { Embedder } from '../../src/embed/embedder.js';
@@ -22,5 +25,14 @@ describe('Embedder (real all-MiniLM-L6-v2 from the local model directory)', () =
     const oneByOne = await Promise.all(texts.map((t) => embedder.embedOne(t)));
     bucketed.forEach((vector, i) => expect(cosine(vector, oneByOne[i]!)).toBeGreaterThan(0.99999));
     await embedder.dispose();
+  });
+
+  it('a model folder that cannot be loaded is refused naming the folder and what it must hold', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'clearance-bad-model-'));
+    mkdirSync(path.join(folder, 'onnx'));
+    writeFileSync(path.join(folder, 'onnx', 'model.onnx'), 'not a model');
+    await expect(Embedder.load(folder, 'fp32')).rejects.toThrow(
+      new RegExp(`cannot load embedding model "${folder}" \\(fp32\\): .*complete all-MiniLM-L6-v2 ONNX export`),
+    );
   });
 });
