@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
+import { runAnnBench } from './ann.js';
 import { runAuditBench } from './audit.js';
 import { runFormatsBench } from './formats.js';
 import { runIngestBench } from './ingest.js';
@@ -20,6 +21,7 @@ const BENCHES = {
   formats: (o: Options) => runFormatsBench(o),
   'ingest-scale': (o: Options) => runIngestScaleBench(o),
   retrieval: (o: Options) => runRetrievalBench(o),
+  ann: (o: Options) => runAnnBench(o),
   quality: (o: Options) => runQualityBench(o),
   'quality-mcp': (o: Options) =>
     runQualityMcpBench({
@@ -50,7 +52,7 @@ const program = new Command('bench')
   .description('Clearance benchmarks: each prints a table and writes bench-results/<name>.json')
   .argument('<name>', `one of ${Object.keys(BENCHES).join(', ')}, or all`)
   .option('--quick', 'small sizes (what CI-sized machines finish in minutes)', false)
-  .option('--rows <n>', 'retrieval: synthetic chunk count (default 100k quick, 1M otherwise)', (v) => Number(v))
+  .option('--rows <n>', 'retrieval, ann: synthetic chunk count (default 100k quick, 1M otherwise)', (v) => Number(v))
   .option('--dataset <folder>', 'quality, quality-mcp: a BEIR-layout folder (default ../shared/data/scifact)')
   .option('--split <name>', 'quality, quality-mcp: qrels split', 'train')
   .option('--replicas-only', 'revocation: only the two-replica phase (S3-compatible store)')

@@ -1,4 +1,4 @@
-import { chunksById, chunksWithToken, nearestChunks, type ScoredChunk, type SearchMode } from '../store/chunk-search.js';
+import { chunksById, chunksWithToken, nearestChunks, type ScoredChunk, type SearchMode, type VectorProbe } from '../store/chunk-search.js';
 import type { Predicate } from '../store/predicates.js';
 import type { ChunkColumn } from '../store/schema.js';
 import type { ChunkTable } from '../store/store.js';
@@ -68,8 +68,8 @@ export async function fullTextRanking(
 }
 
 /** The permitted chunks nearest to the query vector. */
-export async function vectorRanking(table: ChunkTable, where: Predicate<ChunkColumn>, vector: Float32Array, limit: number): Promise<Ranking> {
-  const ranked = await nearestChunks(table, where, vector, limit);
+export async function vectorRanking(table: ChunkTable, where: Predicate<ChunkColumn>, probe: VectorProbe, limit: number): Promise<Ranking> {
+  const ranked = await nearestChunks(table, where, probe, limit);
   return { ranked, more: ranked.length === limit };
 }
 
@@ -93,13 +93,13 @@ export async function candidateRankings(
   mode: SearchMode,
   where: Predicate<ChunkColumn>,
   query: string,
-  vector: Float32Array | null,
+  probe: VectorProbe | null,
   limit: number,
   bm25: Bm25Options = DEFAULT_BM25,
 ): Promise<Ranking[]> {
   if (mode === 'fts') return [await fullTextRanking(table, where, query, limit, bm25)];
-  if (mode === 'vector') return [await vectorRanking(table, where, vector!, limit)];
-  return Promise.all([vectorRanking(table, where, vector!, limit), fullTextRanking(table, where, query, limit, bm25)]);
+  if (mode === 'vector') return [await vectorRanking(table, where, probe!, limit)];
+  return Promise.all([vectorRanking(table, where, probe!, limit), fullTextRanking(table, where, query, limit, bm25)]);
 }
 
 /** One round of chunk candidates for a mode, `limit` deep (chunk-level answers). */
@@ -108,11 +108,11 @@ export async function rank(
   mode: SearchMode,
   where: Predicate<ChunkColumn>,
   query: string,
-  vector: Float32Array | null,
+  probe: VectorProbe | null,
   limit: number,
   bm25: Bm25Options = DEFAULT_BM25,
 ): Promise<Ranking> {
-  const lists = await candidateRankings(table, mode, where, query, vector, limit, bm25);
+  const lists = await candidateRankings(table, mode, where, query, probe, limit, bm25);
   return lists.length === 1 ? lists[0]! : fuse(lists);
 }
 

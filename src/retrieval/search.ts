@@ -2,7 +2,7 @@ import type { RequestContext } from '../gate/gate.js';
 import type { Passage } from '../labels/provenance.js';
 import { narrow, outsideAuthority, type Narrowing } from '../policy/authority.js';
 import { decideChunk, ruleRef } from '../policy/decide.js';
-import type { ScoredChunk, SearchMode } from '../store/chunk-search.js';
+import type { ScoredChunk, SearchMode, VectorProbe } from '../store/chunk-search.js';
 import { permissionFilter } from '../store/permission-filter.js';
 import { openChunks, RetrievalError, type RetrievalDeps } from './deps.js';
 import { freshnessOf, toPassage } from './passage.js';
@@ -58,11 +58,12 @@ export async function search(deps: RetrievalDeps, ctx: RequestContext, request: 
   const table = await openChunks(deps);
   if (where === null)
     return { passages: [], hits: [], withheld: 0, tableVersion: await table.version(), outside, timings: { embedMs: 0, policyMs: t1 - t0, storeMs: 0 } };
-  const [vector, tableVersion, sources] = await Promise.all([
+  const [embedded, tableVersion, sources] = await Promise.all([
     mode === 'fts' ? null : deps.embedder.embedOne(request.query),
     table.version(),
     deps.sources.all(),
   ]);
+  const vector = embedded && { vector: embedded, ann: await deps.store.annQuery(tableVersion) };
   const t2 = performance.now();
   if (request.granularity === 'document') {
     const found = await documents(table, ctx, authority, sources, where, request, vector, mode);
@@ -126,7 +127,7 @@ async function documents(
   sources: Map<string, SourceRow>,
   where: NonNullable<ReturnType<typeof permissionFilter>>,
   request: SearchRequest,
-  vector: Float32Array | null,
+  vector: VectorProbe | null,
   mode: SearchMode,
 ): Promise<{ passages: Passage[]; hits: SearchHit[]; withheld: number; policyMs: number; storeMs: number }> {
   const options = request.ranking ?? DEFAULT_RANKING;

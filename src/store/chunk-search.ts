@@ -3,11 +3,9 @@ import { chunkWhere } from './permission-filter.js';
 import { parseRows } from './rows.js';
 import { STORED_CHUNK_COLUMNS, StoredChunkSchema, type ChunkColumn, type StoredChunk } from './schema.js';
 import type { ChunkTable } from './store.js';
+import type { AnnQuery } from './vector-index.js';
 
 export type SearchMode = 'hybrid' | 'vector' | 'fts';
-
-/** ANN settings that keep filtered top-k recall ≥ 0.99 of exact search: PQ error, not probing, limits recall, so re-rank 100×k candidates exactly (measured: refine 10 → 0.59, 50 → 0.93, 100 → 0.995 on the 100k synthetic set). */
-export const ANN = { nprobes: 50, refineFactor: 100 };
 
 /**
  * How the full-text index tokenises: split on anything not a letter or digit, lower-case, nothing
@@ -24,20 +22,29 @@ export const FTS_INDEX = {
   maxTokenLength: 40,
 } as const;
 
+/** A query vector and how to search the index for it (the settings depend on the table's size). */
+export interface VectorProbe {
+  vector: Float32Array;
+  ann: AnnQuery;
+}
+
 export interface ScoredChunk {
   chunk: StoredChunk;
   score: number;
 }
 
-/** The nearest permitted chunks by cosine similarity, best first. */
-export async function nearestChunks(table: ChunkTable, where: Predicate<ChunkColumn>, vector: Float32Array, limit: number): Promise<ScoredChunk[]> {
-  const rows = await table.raw
-    .query()
-    .nearestTo(vector)
-    .distanceType('cosine')
-    .nprobes(ANN.nprobes)
-    .refineFactor(ANN.refineFactor)
-    .where(where)
+/** The nearest permitted chunks by cosine similarity, best first (`'unfiltered'`: every chunk, the benchmarks' baseline). */
+export async function nearestChunks(
+  table: ChunkTable,
+  where: Predicate<ChunkColumn> | 'unfiltered',
+  { vector, ann }: VectorProbe,
+  limit: number,
+): Promise<ScoredChunk[]> {
+  let query = table.raw.query().nearestTo(vector).distanceType('cosine').nprobes(ann.nprobes);
+  if (ann.refineFactor) query = query.refineFactor(ann.refineFactor);
+  if (ann.ef) query = query.ef(ann.ef);
+  if (where !== 'unfiltered') query = query.where(where);
+  const rows = await query
     // _distance named explicitly: LanceDB warns (and will stop adding it) when a projection leaves it out.
     .select([...STORED_CHUNK_COLUMNS, '_distance'])
     .limit(limit)

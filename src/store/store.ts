@@ -6,12 +6,10 @@ import type { Config } from '../config/config.js';
 import { ChunkRowSchema, chunkArrowSchema, metaArrowSchema, MetaRowSchema, sourceArrowSchema, SourceRowSchema, TABLES } from './schema.js';
 import { FTS_INDEX } from './chunk-search.js';
 import { TypedTable } from './typed-table.js';
+import { annQueryFor, indexConfig, vectorIndexPlan, VECTOR_INDEX_MIN_ROWS, type AnnQuery } from './vector-index.js';
 
 export type ChunkTable = TypedTable<typeof ChunkRowSchema>;
 export type SourceTable = TypedTable<typeof SourceRowSchema>;
-
-/** IVF_PQ needs at least 256 rows to train; below a few thousand rows brute force is exact and fast. */
-export const VECTOR_INDEX_MIN_ROWS = 5_000;
 
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -135,6 +133,14 @@ export class Store {
     return handle as Promise<TypedTable<S>>;
   }
 
+  private ann: { version: number; query: AnnQuery } | null = null;
+
+  /** How to query the vector index at chunks-table `version`: the settings follow the table's size (counted once per version). */
+  async annQuery(version: number): Promise<AnnQuery> {
+    if (this.ann?.version !== version) this.ann = { version, query: annQueryFor(await (await this.chunks()).count()) };
+    return this.ann.query;
+  }
+
   async readMeta(): Promise<Map<string, string>> {
     const table = await this.tryTyped(TABLES.meta, MetaRowSchema);
     if (!table) return new Map();
@@ -168,12 +174,7 @@ export class Store {
     for (const column of ['acl_source', 'acl_doc']) {
       if (!existing.has(column)) await table.createIndex(column, { config: Index.labelList() });
     }
-    if (rows >= VECTOR_INDEX_MIN_ROWS) {
-      await table.createIndex('vector', {
-        config: Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) }),
-        replace: true,
-      });
-    }
+    if (rows >= VECTOR_INDEX_MIN_ROWS) await table.createIndex('vector', { config: indexConfig(vectorIndexPlan(rows)), replace: true });
     await table.optimize();
   }
 
