@@ -5,7 +5,7 @@ import { PACKAGE_ROOT } from '../../src/config/package.js';
 import type { RequestIdentity } from '../../src/identity/identity.js';
 import { EMBEDDING_DIMS } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
-import { indexConfig, VECTOR_INDEX_MIN_ROWS, vectorIndexPlan } from '../../src/store/vector-index.js';
+import { indexConfig, vectorIndexPlan } from '../../src/store/vector-index.js';
 
 /** Per-dimension noise around 64 centroids: cosine to the centroid ≈ 0.9, like topical text embeddings. */
 const NOISE = 0.025;
@@ -114,8 +114,7 @@ export const benchIdentity = (classes?: string[]): RequestIdentity => ({
 async function matchVectorIndex(store: Store, rows: number): Promise<number> {
   const table = (await store.chunks()).raw;
   const plan = vectorIndexPlan(rows);
-  const current = (await table.listIndices()).find((index) => index.columns.join(',') === 'vector');
-  if (rows < VECTOR_INDEX_MIN_ROWS || current?.indexType.toLowerCase() === plan.kind) return NaN;
+  if (!(await store.vectorIndexOutdated())) return NaN;
   const t0 = performance.now();
   await table.createIndex('vector', { config: indexConfig(plan), replace: true });
   return (performance.now() - t0) / 1000;

@@ -160,7 +160,9 @@ export async function ingestUnderLease(options: IngestOptions): Promise<IngestRe
   const missing = options.sources ? [] : (await knownSources(options.store)).filter((s) => !folders.includes(s));
   const removedSources = options.removeMissing && !dryRun ? (await deleteSources(options.store, missing)).map((r) => r.source) : [];
   const docsEmbedded = reports.reduce((n, r) => n + r.embedded, 0);
-  if (!dryRun && (docsEmbedded > 0 || reports.some((r) => r.relabelled + r.deleted > 0) || removedSources.length > 0)) await options.store.ensureChunkIndexes();
+  const changed = docsEmbedded > 0 || reports.some((r) => r.relabelled + r.deleted > 0) || removedSources.length > 0;
+  // A store indexed by an older version is re-indexed by the next ingest, even one with nothing to embed.
+  if (!dryRun && (changed || (await options.store.vectorIndexOutdated()))) await options.store.ensureChunkIndexes();
   return {
     sources: reports,
     missingSources: missing.filter((s) => !removedSources.includes(s)),

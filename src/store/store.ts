@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { ChunkRowSchema, chunkArrowSchema, metaArrowSchema, MetaRowSchema, sourceArrowSchema, SourceRowSchema, TABLES } from './schema.js';
 import { FTS_INDEX } from './chunk-search.js';
 import { TypedTable } from './typed-table.js';
-import { annQueryFor, indexConfig, vectorIndexPlan, VECTOR_INDEX_MIN_ROWS, type AnnQuery } from './vector-index.js';
+import { annQueryFor, indexConfig, indexKindOf, LEGACY_PQ_QUERY, samePlanKind, vectorIndexPlan, VECTOR_INDEX_MIN_ROWS, type AnnQuery } from './vector-index.js';
 
 export type ChunkTable = TypedTable<typeof ChunkRowSchema>;
 export type SourceTable = TypedTable<typeof SourceRowSchema>;
@@ -135,10 +135,29 @@ export class Store {
 
   private ann: { version: number; query: AnnQuery } | null = null;
 
-  /** How to query the vector index at chunks-table `version`: the settings follow the table's size (counted once per version). */
+  /** How to query the vector index at chunks-table `version`: the settings follow the table's size and index (read once per version). */
   async annQuery(version: number): Promise<AnnQuery> {
-    if (this.ann?.version !== version) this.ann = { version, query: annQueryFor(await (await this.chunks()).count()) };
+    if (this.ann?.version !== version) {
+      const table = await this.chunks();
+      const [rows, index] = await Promise.all([table.count(), this.vectorIndexType()]);
+      const legacy = index !== null && indexKindOf(index) === 'ivfpq';
+      this.ann = { version, query: { ...annQueryFor(rows), ...(legacy ? LEGACY_PQ_QUERY : {}) } };
+    }
     return this.ann.query;
+  }
+
+  /** LanceDB's type of the chunks table's vector index, or null when there is none. */
+  async vectorIndexType(): Promise<string | null> {
+    const indices = await (await this.chunks()).raw.listIndices();
+    return indices.find((index) => index.columns.join(',') === 'vector')?.indexType ?? null;
+  }
+
+  /** True when the chunks table is large enough for a vector index and lacks the one this version builds (an older store, or one that grew past the threshold). */
+  async vectorIndexOutdated(): Promise<boolean> {
+    const rows = await (await this.chunks()).count();
+    if (rows < VECTOR_INDEX_MIN_ROWS) return false;
+    const index = await this.vectorIndexType();
+    return index === null || !samePlanKind(index, vectorIndexPlan(rows));
   }
 
   async readMeta(): Promise<Map<string, string>> {

@@ -45,6 +45,13 @@ export function annQueryFor(rows: number): AnnQuery {
   return { nprobes: rows < EXHAUSTIVE_BELOW_ROWS ? partitions : Math.max(50, Math.ceil(partitions * 0.05)) };
 }
 
+/** LanceDB's name for an index kind in `listIndices()` (e.g. "IvfFlat"), normalised to ours. */
+export const indexKindOf = (indexType: string): string => indexType.replace(/_/g, '').toLowerCase();
+export const samePlanKind = (indexType: string, plan: VectorIndexPlan) => indexKindOf(indexType) === indexKindOf(plan.kind);
+
+/** Stores indexed before issue 19 carry IVF_PQ: until the next ingest rebuilds them, query them as they were tuned (re-rank 100×k exactly). */
+export const LEGACY_PQ_QUERY: Partial<AnnQuery> = { refineFactor: 100 };
+
 export function indexConfig(plan: VectorIndexPlan): Index {
   const common = { distanceType: 'cosine' as const, numPartitions: plan.partitions };
   switch (plan.kind) {

@@ -2,10 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
+import { Index } from '@lancedb/lancedb';
 import { Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { chunkArrowSchema, EMBEDDING_DIMS, TABLES, type ChunkRow } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
+import { VECTOR_INDEX_MIN_ROWS } from '../../src/store/vector-index.js';
 
 /**
  * A store written before a column existed (here `doc_author`, added with git history) keeps
@@ -51,6 +53,27 @@ describe('store upgrade', () => {
       ['a', ''],
       ['b', 'Bea'],
     ]);
+    store.close();
+  });
+
+  it('a store indexed with IVF_PQ before issue 19 is queried with exact re-ranking until re-indexed, then gets IVF_FLAT', async () => {
+    const uri = mkdtempSync(path.join(tmpdir(), 'clearance-upgrade-'));
+    const store = await Store.open({ storeUri: uri, storageOptions: {}, readConsistencySeconds: 0 });
+    const chunks = await store.chunks();
+    let seed = 7;
+    const next = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+    const rows = Array.from({ length: VECTOR_INDEX_MIN_ROWS }, (_, i) => ({ ...row(`c${i}`), vector: Array.from({ length: EMBEDDING_DIMS }, next) }));
+    await chunks.add(rows);
+    expect(await store.vectorIndexOutdated()).toBe(true); // large enough, and no index yet
+    // What Clearance built before: IVF_PQ over √rows partitions.
+    await chunks.raw.createIndex('vector', { config: Index.ivfPq({ distanceType: 'cosine', numPartitions: 71 }) });
+    expect(await store.vectorIndexOutdated()).toBe(true);
+    expect(await store.annQuery(await chunks.version())).toEqual({ nprobes: 71, refineFactor: 100 });
+
+    await store.ensureChunkIndexes();
+    expect(await store.vectorIndexType()).toMatch(/flat/i);
+    expect(await store.vectorIndexOutdated()).toBe(false);
+    expect(await store.annQuery(await chunks.version())).toEqual({ nprobes: 71 });
     store.close();
   });
 });
