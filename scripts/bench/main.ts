@@ -50,14 +50,15 @@ interface Options {
 
 const program = new Command('bench')
   .description('Clearance benchmarks: each prints a table and writes bench-results/<name>.json')
-  .argument('<name>', `one of ${Object.keys(BENCHES).join(', ')}, or all`)
+  .argument('<name>', `one of ${Object.keys(BENCHES).join(', ')}, or all (every one but ann)`)
   .option('--quick', 'small sizes (what CI-sized machines finish in minutes)', false)
   .option('--rows <n>', 'retrieval, ann: synthetic chunk count (default 100k quick, 1M otherwise)', (v) => Number(v))
   .option('--dataset <folder>', 'quality, quality-mcp: a BEIR-layout folder (default ../shared/data/scifact)')
   .option('--split <name>', 'quality, quality-mcp: qrels split', 'train')
   .option('--replicas-only', 'revocation: only the two-replica phase (S3-compatible store)')
   .action(async (name: string, options: Options) => {
-    const names = name === 'all' ? Object.keys(BENCHES) : [name];
+    // `ann` is the index-choice sweep (several index builds), run on its own, not part of `all`.
+    const names = name === 'all' ? Object.keys(BENCHES).filter((n) => n !== 'ann') : [name];
     for (const n of names) {
       if (!(n in BENCHES)) throw new Error(`unknown benchmark "${n}"; choose ${Object.keys(BENCHES).join(', ')} or all`);
       const started = performance.now();
