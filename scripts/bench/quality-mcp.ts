@@ -1,15 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { defaultModelDir } from '../../src/config/config.js';
 import { PACKAGE_ROOT } from '../../src/config/package.js';
+import { benchCliEnv, CLI, connectTask, runBenchCli } from './cli-session.js';
 import { aclFor, HUMANS, mean, ndcgAt, readBeir, recallAt } from './quality.js';
 import { percentile, report, round, type Row } from './report.js';
 
-const CLI = path.join(PACKAGE_ROOT, 'dist/src/cli/main.js');
 /** Reads every document (the ACL below adds it to each one): the full-corpus figures are carol's. */
 const EVALUATOR: [string, string] = ['carol', 'claude-code'];
 const AGENT_OF: Record<string, string> = { alice: 'claude-code', bob: 'support-assistant', gina: 'claude-code' };
@@ -58,42 +54,16 @@ export async function runQualityMcpBench(opts: { quick: boolean; dataset?: strin
     path.join(sourceDir, 'corpus.jsonl'),
     docs.map((d) => JSON.stringify({ _id: d._id, title: d.title, text: d.text, read_acl: [aclFor(d._id), `user:${EVALUATOR[0]}`] })).join('\n'),
   );
-  // A bench makes more calls per minute than an agent may (quota); nothing else is changed.
-  writeFileSync(path.join(root, 'clearance.config.yaml'), 'quotas: { callsPerMinutePerTask: 1000000 }\n');
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    LANCEDB_LOG: 'error',
-    CLEARANCE_CONFIG: path.join(root, 'clearance.config.yaml'),
-    CLEARANCE_HOME: path.join(root, 'home'),
+  const env = benchCliEnv(root, {
     CLEARANCE_POLICY_DIR: path.join(root, 'policy'),
     CLEARANCE_CORPORA_DIR: path.join(root, 'corpora'),
-    CLEARANCE_MODEL_DIR: process.env.CLEARANCE_MODEL_DIR ?? defaultModelDir(PACKAGE_ROOT),
-  };
-  const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    if (r.status !== 0) throw new Error(`clearance ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
-    return r.stdout;
-  };
+  });
   const ingestStarted = performance.now();
-  cli(['ingest']);
+  runBenchCli(env, ['ingest']);
   const ingestSeconds = (performance.now() - ingestStarted) / 1000;
 
   const connect = async (human: string, agent: string) => {
-    const token = cli(['task', 'start', '--owner', human, '--agent', agent, '--purpose', 'quality-mcp bench', '--token-only']).trim();
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'serve', '--stdio'],
-      env: { ...env, CLEARANCE_TASK_TOKEN: token },
-      stderr: 'pipe',
-    });
-    let stderr = '';
-    transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const client = new Client({ name: 'quality-mcp-bench', version: '1.0.0' });
-    try {
-      await client.connect(transport);
-    } catch (err) {
-      throw new Error(`clearance serve --stdio did not start: ${(err as Error).message}\n${stderr}`);
-    }
+    const { client } = await connectTask(env, { owner: human, agent, purpose: 'quality-mcp bench', client: 'quality-mcp-bench' });
     const latencies: number[] = [];
     const search = async (args: Record<string, unknown>): Promise<{ docs: string[]; passages: number }> => {
       const t = performance.now();
