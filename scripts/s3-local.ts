@@ -13,9 +13,9 @@ import { PACKAGE_ROOT } from '../src/config/package.js';
 
 /**
  * A throwaway S3-compatible server on 127.0.0.1 for tests and benchmarks (dev dependency s3rver),
- * run in its own process so callers may block (spawnSync) without stalling it. s3rver has no
- * conditional writes: fine for one writer at a time, unsafe for concurrent writers
- * (see docs/deployment.md).
+ * run in its own process so callers may block (spawnSync) without stalling it. Plain s3rver has no
+ * conditional writes; `makeSturdy` below adds them, so concurrent LanceDB writers are safe here as on
+ * S3 (see docs/deployment.md).
  */
 export interface LocalS3 {
   endpoint: string;

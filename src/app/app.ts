@@ -8,7 +8,9 @@ import { GrantVerifier } from '../identity/verify.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import { LivePolicy } from '../policy/live.js';
 import { SourceCatalog } from '../retrieval/source-catalog.js';
+import type { CompactionOptions } from '../store/compaction.js';
 import { Store } from '../store/store.js';
+import { serverLogger } from './observed-audit.js';
 
 /**
  * The composition root: config, store, policy, governance and (on first use) the embedding model and
@@ -22,6 +24,8 @@ export interface App {
   /** What each task has received (shared by its sessions, processes and replicas). */
   taint: TaintStore;
   sources: SourceCatalog;
+  /** How the tables written on every call are compacted (the received chunks here, the audit segments by the shipper). */
+  compaction: CompactionOptions;
   /** The policy in force now (throws when it cannot be known: fail closed). */
   policy(): PolicyEngine;
   /** The live published version (or the policy folder) and its watcher. */
@@ -36,13 +40,18 @@ export interface App {
 /** Opens what every command needs; the model and the key load only when first asked for. */
 export async function openApp(config: Config): Promise<App> {
   const store = await Store.open(config);
+  const log = serverLogger(config.logLevel);
+  const compaction: CompactionOptions = {
+    everyCommits: config.compactEveryCommits,
+    onError: (table, err) => log.warn({ table, error: err.message }, 'table compaction failed; the next one retries'),
+  };
   let governance: Governance;
   let taint: TaintStore;
   let livePolicy: LivePolicy;
   try {
     livePolicy = await LivePolicy.open(store, config.policyDir);
     governance = await Governance.open(store);
-    taint = await TaintStore.open(store);
+    taint = await TaintStore.open(store, compaction);
   } catch (err) {
     store.close();
     throw err;
@@ -57,6 +66,7 @@ export async function openApp(config: Config): Promise<App> {
     governance,
     taint,
     sources: new SourceCatalog(store),
+    compaction,
     policy: () => livePolicy.current(),
     livePolicy,
     embedder: () => (embedder ??= Embedder.load(config.modelDir, config.modelDtype)),
@@ -65,6 +75,7 @@ export async function openApp(config: Config): Promise<App> {
     verifier: () => (verifier ??= signingKey().then((k) => new GrantVerifier(k, config, () => publishedVerificationKeys(store)))),
     async close() {
       livePolicy.stop();
+      await taint.compactor.settled();
       if (embedder) await (await embedder).dispose();
       store.close();
     },

@@ -78,7 +78,7 @@ export async function openServer(config: Config, options: { replicaId?: string; 
   const watcher = new KillSwitchWatcher(app.governance, config.governanceTimeoutSeconds * 1000);
   await watcher.start();
   const auditLog = await openAuditLog(config, options.replicaId ?? config.replicaId);
-  const shipper = await AuditShipper.start(app.store, auditLog, config.auditShipSeconds * 1000);
+  const shipper = await AuditShipper.start(app.store, auditLog, config.auditShipSeconds * 1000, app.compaction);
   const verifier = await app.verifier();
   followPolicy(app, auditLog, options.watchPolicy ?? false);
   const gate = new Gate(gateDeps(app, watcher));

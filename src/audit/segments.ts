@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
+import type { CompactionOptions, Compactor } from '../store/compaction.js';
 import { predicatesFor } from '../store/predicates.js';
 import type { Store } from '../store/store.js';
 import type { TypedTable } from '../store/typed-table.js';
@@ -43,13 +44,16 @@ export class ReplicaSegments {
     private readonly registry: TypedTable<typeof RegistryRowSchema>,
     private readonly table: TypedTable<typeof SegmentRowSchema>,
     readonly replica: string,
+    /** A serving replica ships every few seconds: it compacts its table every few shipments. */
+    readonly compactor: Compactor | null,
   ) {}
 
-  static async open(store: Store, replica: string): Promise<ReplicaSegments> {
+  static async open(store: Store, replica: string, compaction?: CompactionOptions): Promise<ReplicaSegments> {
     return new ReplicaSegments(
       await store.typed(REGISTRY_TABLE, registryArrowSchema, RegistryRowSchema),
       await store.typed(segmentTable(replica), segmentArrowSchema, SegmentRowSchema),
       replica,
+      compaction ? store.compactor(segmentTable(replica), compaction) : null,
     );
   }
 
@@ -69,6 +73,7 @@ export class ReplicaSegments {
     await this.table.raw.add([
       { first_seq: BigInt(seqs[0]!), last_seq: BigInt(seqs.at(-1)!), lines: text, sha256: sha256(text), shipped_at: new Date().toISOString() },
     ]);
+    this.compactor?.committed();
   }
 
   /** Replaces every segment with one holding `lines` (after a retention purge). */

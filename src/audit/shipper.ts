@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import type { CompactionOptions } from '../store/compaction.js';
 import type { Store } from '../store/store.js';
 import type { AuditLog } from './log.js';
 import { ReplicaSegments } from './segments.js';
@@ -20,8 +21,8 @@ export class AuditShipper {
     private shippedSeq: number,
   ) {}
 
-  static async start(store: Store, log: Pick<AuditLog, 'file' | 'replicaId'>, intervalMs: number): Promise<AuditShipper> {
-    const segments = await ReplicaSegments.open(store, log.replicaId);
+  static async start(store: Store, log: Pick<AuditLog, 'file' | 'replicaId'>, intervalMs: number, compaction?: CompactionOptions): Promise<AuditShipper> {
+    const segments = await ReplicaSegments.open(store, log.replicaId, compaction);
     const shipper = new AuditShipper(segments, log.file, await segments.shippedThrough());
     if (intervalMs > 0) {
       shipper.timer = setInterval(() => void shipper.shipNow(), intervalMs);
@@ -72,5 +73,6 @@ export class AuditShipper {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.shipNow();
+    await this.segments.compactor?.settled();
   }
 }

@@ -89,6 +89,15 @@ export const ConfigSchema = z
     scim: ScimConfigSchema.optional().describe('SCIM 2.0 provisioning of people and groups at `/scim/v2` of `serve --http` (docs/scim.md). Default: off.'),
     redactQueries: z.boolean().default(false).describe('Record "[redacted]" instead of the query text in the audit log.'),
     auditShipSeconds: z.number().min(0).max(3600).default(5).describe('How often the local audit log is shipped into the store, in seconds.'),
+    compactEveryCommits: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(50)
+      .describe(
+        'Each serving process compacts the tables it writes on every call (received chunks, its audit segments) after this many commits, dropping versions older than 10 minutes.',
+      ),
     /** How long a call may wait for the kill-switch state to be read before it is refused (fail closed). */
     governanceTimeoutSeconds: z
       .number()
@@ -134,12 +143,20 @@ export const ENV_KEYS = {
   CLEARANCE_REDACT_QUERIES: 'redactQueries',
   CLEARANCE_REPLICA_ID: 'replicaId',
   CLEARANCE_AUDIT_SHIP_SECONDS: 'auditShipSeconds',
+  CLEARANCE_COMPACT_EVERY_COMMITS: 'compactEveryCommits',
   CLEARANCE_GOVERNANCE_TIMEOUT_SECONDS: 'governanceTimeoutSeconds',
   CLEARANCE_LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof Config>;
 
 const PATH_KEYS = ['home', 'storeUri', 'policyDir', 'corporaDir', 'auditDir', 'auditWitnessDir', 'keysDir', 'modelDir'] as const;
-const NUMBER_KEYS = new Set<keyof Config>(['httpPort', 'metricsPort', 'readConsistencySeconds', 'auditShipSeconds', 'governanceTimeoutSeconds']);
+const NUMBER_KEYS = new Set<keyof Config>([
+  'httpPort',
+  'metricsPort',
+  'readConsistencySeconds',
+  'auditShipSeconds',
+  'compactEveryCommits',
+  'governanceTimeoutSeconds',
+]);
 const BOOLEAN_KEYS = new Set<keyof Config>(['redactQueries']);
 
 export class ConfigError extends Error {

@@ -1,6 +1,7 @@
 import { Field, List, Schema, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
 import type { Passage } from '../labels/provenance.js';
+import type { CompactionOptions, Compactor } from '../store/compaction.js';
 import { predicatesFor } from '../store/predicates.js';
 import type { Store } from '../store/store.js';
 import type { TypedTable } from '../store/typed-table.js';
@@ -40,10 +41,15 @@ export interface TaskTaint {
 }
 
 export class TaintStore {
-  private constructor(private readonly table: TypedTable<typeof ReceivedRowSchema>) {}
+  private constructor(
+    private readonly table: TypedTable<typeof ReceivedRowSchema>,
+    /** Every search commits here: compacted every few commits, with an index on `task_id` for `ofTask`. */
+    readonly compactor: Compactor,
+  ) {}
 
-  static async open(store: Store): Promise<TaintStore> {
-    return new TaintStore(await store.typed(TAINT_TABLE, receivedArrowSchema, ReceivedRowSchema));
+  static async open(store: Store, compaction: CompactionOptions): Promise<TaintStore> {
+    const table = await store.typed(TAINT_TABLE, receivedArrowSchema, ReceivedRowSchema);
+    return new TaintStore(table, store.compactor(TAINT_TABLE, { ...compaction, indexColumns: ['task_id'] }));
   }
 
   /** Records passages a task received (one row per task and chunk; a chunk received again is not re-added). */
@@ -61,6 +67,7 @@ export class TaintStore {
       received_at: now,
     }));
     await this.table.insertNew(['task_id', 'chunk_hash'], rows);
+    this.compactor.committed();
   }
 
   async ofTask(taskId: string): Promise<TaskTaint> {

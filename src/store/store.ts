@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { Config } from '../config/config.js';
 import { ChunkRowSchema, chunkArrowSchema, metaArrowSchema, MetaRowSchema, sourceArrowSchema, SourceRowSchema, TABLES } from './schema.js';
 import { FTS_INDEX } from './chunk-search.js';
+import { Compactor, type CompactionOptions } from './compaction.js';
 import { TypedTable } from './typed-table.js';
 import { annQueryFor, indexConfig, indexKindOf, LEGACY_PQ_QUERY, samePlanKind, vectorIndexPlan, VECTOR_INDEX_MIN_ROWS, type AnnQuery } from './vector-index.js';
 
@@ -112,6 +113,11 @@ export class Store {
     const table = await this.openOrCreate(name, arrow);
     await addMissingColumns(name, table, arrow);
     return new TypedTable(name, table, rows);
+  }
+
+  /** Compacts table `name` every few commits, on a handle of its own (see Compactor). */
+  compactor(name: string, options: CompactionOptions): Compactor {
+    return new Compactor(name, () => this.tryOpen(name), options);
   }
 
   /** An existing table with its row schema, or null. */
