@@ -73,12 +73,16 @@ export async function startLocalS3(): Promise<LocalS3> {
  *    its content before the next write starts. A PUT's body is received before it waits for its
  *    turn, and its file is fully written when its turn ends. (putObjectMultipart calls putObject
  *    itself, so it is left as is.)
- * 2. It ignores `If-None-Match: *`, which LanceDB sends on every manifest PUT so that two writers
+ * 2. Its putPart answers once the part has passed through its checksum stream, before the part's
+ *    file is written, so completing a multipart upload (LanceDB uploads large data and index files in
+ *    parts) could read a part that is still being written. Here a part's file is written, then answered.
+ * 3. It ignores `If-None-Match: *`, which LanceDB sends on every manifest PUT so that two writers
  *    committing the same version conflict (and retry) instead of one silently overwriting the other.
  *    Here such a PUT of an existing key fails with 412, as on S3, checked in the same turn as the write.
  *
  * A failure other than a missing key or a client error is logged to stderr with the operation and
- * key, so that a 500 names its cause.
+ * key, and every request that ends in a server error with its method and path, so that a 500 names
+ * its cause.
  */
 function makeSturdy(server: S3rver): void {
   const createOnly = new AsyncLocalStorage<boolean>();
@@ -113,6 +117,24 @@ function makeSturdy(server: S3rver): void {
       if (object?.content) object.content = Readable.from([Buffer.concat(await object.content.toArray())]);
       return object;
     });
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const bytes = Buffer.concat(await (content as Readable).toArray());
+    const file = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
+    const md5 = createHash('md5').update(bytes).digest('hex');
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, bytes);
+      await writeFile(`${file}.md5`, md5);
+    } catch (err) {
+      logged('putPart', [bucket, uploadId, String(partNumber)])(err as NodeJS.ErrnoException);
+      throw err;
+    }
+    return { size: bytes.length, md5 };
+  };
+  server.on('error', (err, ctx) => {
+    if (!(err.status && err.status < 500))
+      process.stderr.write(`local S3 server: ${ctx?.method ?? '?'} ${ctx?.path ?? '?'} answered ${err.status ?? 500}: ${err.stack ?? String(err)}\n`);
+  });
   // s3rver's own putObject resolves before its file stream has finished writing: this one writes the
   // content and metadata fully inside the write's turn.
   store.putObject = async (put: unknown) => {

@@ -16,11 +16,13 @@ declare module 's3rver' {
     copyObject: StoreMethod;
     deleteObject: StoreMethod;
     listObjects: StoreMethod;
-    getResourcePath(bucket: string, key: string, resource: string): string;
+    putPart(bucket: string, uploadId: string, partNumber: number, content: NodeJS.ReadableStream): Promise<{ size: number; md5: string }>;
+    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
     putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
   }
   interface RequestContext {
     method: string;
+    path: string;
     get(header: string): string;
   }
   export default class S3rver {
@@ -28,6 +30,8 @@ declare module 's3rver' {
     /** Koa's middleware list (s3rver is a Koa app), composed when the server starts. */
     middleware: ((ctx: RequestContext, next: () => Promise<void>) => Promise<void>)[];
     constructor(options: S3rverOptions);
+    /** Koa's app-level error event: every error a request ended with (s3rver renders it as an S3 error). */
+    on(event: 'error', listener: (err: Error & { status?: number }, ctx?: RequestContext) => void): this;
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
   }
