@@ -24,7 +24,7 @@ export interface App {
   /** What each task has received (shared by its sessions, processes and replicas). */
   taint: TaintStore;
   sources: SourceCatalog;
-  /** How the tables written on every call are compacted (the received chunks here, the audit segments by the shipper). */
+  /** How the tables written on every call or session are compacted (received chunks, task registry; the audit segments by the shipper). */
   compaction: CompactionOptions;
   /** The policy in force now (throws when it cannot be known: fail closed). */
   policy(): PolicyEngine;
@@ -50,7 +50,7 @@ export async function openApp(config: Config): Promise<App> {
   let livePolicy: LivePolicy;
   try {
     livePolicy = await LivePolicy.open(store, config.policyDir);
-    governance = await Governance.open(store);
+    governance = await Governance.open(store, compaction);
     taint = await TaintStore.open(store, compaction);
   } catch (err) {
     store.close();
@@ -75,7 +75,7 @@ export async function openApp(config: Config): Promise<App> {
     verifier: () => (verifier ??= signingKey().then((k) => new GrantVerifier(k, config, () => publishedVerificationKeys(store)))),
     async close() {
       livePolicy.stop();
-      await taint.compactor.settled();
+      await Promise.all([taint.compactor.settled(), governance.taskCompactor?.settled()]);
       if (embedder) await (await embedder).dispose();
       store.close();
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Approval, RequestIdentity } from '../identity/identity.js';
 import { QuotaExceeded, type Quotas } from '../config/quotas.js';
+import type { CompactionOptions, Compactor } from '../store/compaction.js';
 import { predicatesFor } from '../store/predicates.js';
 import type { Store } from '../store/store.js';
 import type { TypedTable } from '../store/typed-table.js';
@@ -38,13 +39,16 @@ export class Governance {
     private readonly switches: TypedTable<typeof SwitchRowSchema>,
     private readonly approvals: TypedTable<typeof ApprovalRowSchema>,
     private readonly tasks: TypedTable<typeof TaskRowSchema>,
+    /** Sign-ins with an IdP token register a task per session: the registry is compacted as it grows. */
+    readonly taskCompactor: Compactor | null,
   ) {}
 
-  static async open(store: Store): Promise<Governance> {
+  static async open(store: Store, compaction?: CompactionOptions): Promise<Governance> {
     return new Governance(
       await store.typed(GOVERNANCE_TABLES.switches, switchArrowSchema, SwitchRowSchema),
       await store.typed(GOVERNANCE_TABLES.approvals, approvalArrowSchema, ApprovalRowSchema),
       await store.typed(GOVERNANCE_TABLES.tasks, taskArrowSchema, TaskRowSchema),
+      compaction ? store.compactor(GOVERNANCE_TABLES.tasks, compaction) : null,
     );
   }
 
@@ -194,6 +198,7 @@ export class Governance {
   // ---- tasks --------------------------------------------------------------------------------
   async recordTask(row: TaskRow): Promise<void> {
     await this.tasks.add([row]);
+    this.taskCompactor?.committed();
   }
 
   async listTasks(): Promise<TaskRow[]> {

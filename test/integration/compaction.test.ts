@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReplicaSegments, readShippedSegments } from '../../src/audit/segments.js';
+import { Governance } from '../../src/governance/governance.js';
+import { GOVERNANCE_TABLES, type TaskRow } from '../../src/governance/tables.js';
 import { TAINT_TABLE, TaintStore } from '../../src/governance/taint.js';
 import type { Passage } from '../../src/labels/provenance.js';
 import { Compactor, KEEP_VERSIONS_MS } from '../../src/store/compaction.js';
@@ -96,6 +98,37 @@ describe('compaction of per-call tables', () => {
     expect((await raw.stats()).fragmentStats.numFragments).toBeLessThanOrEqual(2);
     const [shipped] = await readShippedSegments(store);
     expect(shipped!.lines).toEqual(lines);
+    store.close();
+  });
+
+  it('the task registry: compacted as sessions register tasks, and a revocation racing a compaction is never lost', async () => {
+    const store = await openStore();
+    const governance = await Governance.open(store, { everyCommits: 3, now: muchLater });
+    const task = (i: number): TaskRow => ({
+      task_id: `task-${i}`,
+      jti: `jti-${i}`,
+      human: 'alice',
+      agent: 'claude-code',
+      purpose: 'compaction test',
+      scope: '{}',
+      issued_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+      expires_at: '2026-01-02T00:00:00.000Z',
+      issued_by: 'admin',
+      revoked_at: null,
+      revoked_by: null,
+    });
+    for (let i = 0; i < 12; i++) {
+      await governance.recordTask(task(i));
+      await governance.taskCompactor!.settled();
+    }
+    expect(governance.taskCompactor!.compactions).toBe(4);
+    // Each revocation (an update of the row) runs while a compaction rewrites the table's fragments.
+    for (let i = 0; i < 12; i += 2)
+      await Promise.all([governance.revokeTask(`task-${i}`, { human: 'admin', auth: 'local' }), governance.taskCompactor!.compactNow()]);
+    expect([...(await governance.revokedTasks())].sort()).toEqual(['task-0', 'task-10', 'task-2', 'task-4', 'task-6', 'task-8']);
+    expect((await governance.listTasks()).map((t) => t.task_id)).toEqual([...Array(12).keys()].map((i) => `task-${i}`));
+    const raw = (await store.tryOpen(GOVERNANCE_TABLES.tasks))!;
+    expect((await raw.stats()).fragmentStats.numFragments).toBeLessThanOrEqual(3);
     store.close();
   });
 
