@@ -1,6 +1,8 @@
 import { createTwoFilesPatch } from 'diff';
 import { Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
+import type { Compactor } from '../store/compaction.js';
+import { predicatesFor } from '../store/predicates.js';
 import type { Store } from '../store/store.js';
 import type { TypedTable } from '../store/typed-table.js';
 import { PolicyEngine } from './engine.js';
@@ -29,6 +31,9 @@ const arrow = new Schema([
 ]);
 export const POLICY_TABLE = 'policy_versions';
 const TextsSchema = z.record(z.string(), z.string());
+const where = predicatesFor<keyof PolicyVersionRow>();
+/** Every serving process polls this table twice a second: past this many fragments `apply` compacts it. */
+const POLICY_TABLE_MAX_FRAGMENTS = 8;
 
 /** A readable diff of two policies, file by file (unified format). */
 export function diffPolicies(from: PolicyTexts, to: PolicyTexts, labels: [string, string]): string {
@@ -40,10 +45,14 @@ export function diffPolicies(from: PolicyTexts, to: PolicyTexts, labels: [string
 }
 
 export class PolicyVersions {
-  private constructor(private readonly table: TypedTable<typeof PolicyVersionRowSchema>) {}
+  private constructor(
+    private readonly table: TypedTable<typeof PolicyVersionRowSchema>,
+    private readonly compactor: Compactor,
+  ) {}
 
   static async open(store: Store): Promise<PolicyVersions> {
-    return new PolicyVersions(await store.typed(POLICY_TABLE, arrow, PolicyVersionRowSchema));
+    const table = await store.typed(POLICY_TABLE, arrow, PolicyVersionRowSchema);
+    return new PolicyVersions(table, store.compactor(POLICY_TABLE, { everyCommits: POLICY_TABLE_MAX_FRAGMENTS }));
   }
 
   /** Every published version, oldest first (texts left out). */
@@ -61,7 +70,8 @@ export class PolicyVersions {
   /** A version by number, or by (a prefix of) its content hash: the newest such. */
   async get(ref: string): Promise<PolicyVersionRow | null> {
     const number = /^v?(\d+)$/.exec(ref);
-    const rows = (await this.table.rows(undefined, { latest: true })).filter((r) => (number ? r.seq === Number(number[1]) : r.version.startsWith(ref)));
+    if (number) return this.byNumber(Number(number[1]));
+    const rows = (await this.table.rows(undefined, { latest: true })).filter((r) => r.version.startsWith(ref));
     return rows.sort((a, b) => b.seq - a.seq)[0] ?? null;
   }
 
@@ -70,8 +80,10 @@ export class PolicyVersions {
     return seq === 0 ? null : this.byNumber(seq);
   }
 
+  /** One row, not the table: each row holds a whole policy, and serving processes read the new one on every swap. */
   async byNumber(seq: number): Promise<PolicyVersionRow | null> {
-    return (await this.table.rows(undefined, { latest: true })).find((r) => r.seq === seq) ?? null;
+    const [row] = await this.table.rows(where.eqInt('seq', seq), { latest: true });
+    return row ?? null;
   }
 
   /** What changed between two published versions (`v3`, `3` or a hash prefix): a unified diff, empty when none. */
@@ -103,7 +115,11 @@ export class PolicyVersions {
       };
       await this.table.insertNew(['seq'], [row]);
       const stored = await this.byNumber(row.seq);
-      if (stored?.applied_at === row.applied_at && stored.version === row.version) return stored;
+      if (stored?.applied_at === row.applied_at && stored.version === row.version) {
+        // `apply` runs in a short-lived CLI, whose commits never add up to a count: compact by fragments.
+        await this.compactor.compactIfFragmented();
+        return stored;
+      }
     }
     throw new PolicyError('could not publish the policy: other publishers kept taking the next version number; try again');
   }

@@ -82,6 +82,20 @@ export class Compactor {
     }
   }
 
+  /**
+   * For tables written by short-lived processes (the CLI), whose commit counts never add up: compacts
+   * now when the table holds more than `everyCommits` fragments. Never throws.
+   */
+  async compactIfFragmented(): Promise<void> {
+    try {
+      const table = await this.open();
+      if (table && (await table.stats()).fragmentStats.numFragments > this.options.everyCommits) await this.compactNow();
+    } catch (err) {
+      this.lastError = err as Error;
+      this.options.onError?.(this.table, err as Error);
+    }
+  }
+
   /** Resolves once no compaction is running (shutdown, tests). */
   async settled(): Promise<void> {
     await this.running;

@@ -4,6 +4,7 @@ import { Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { z } from 'zod';
 import { predicatesFor } from './predicates.js';
 import type { TypedTable } from './typed-table.js';
+import type { Compactor } from './compaction.js';
 import type { Store } from './store.js';
 import { processAlive } from '../os/process-alive.js';
 
@@ -34,6 +35,8 @@ const where = predicatesFor<keyof LeaseRow>();
 type LeaseTable = TypedTable<typeof LeaseRowSchema>;
 const TTL_MS = 60_000;
 const POLL_MS = 500;
+/** Every take, renewal and release is a commit (a watching ingest renews every 20 s): compacted past this many fragments. */
+const LEASE_TABLE_MAX_FRAGMENTS = 8;
 
 export class LeaseHeldError extends Error {
   override name = 'LeaseHeldError';
@@ -48,6 +51,7 @@ export class WriterLease {
 
   private constructor(
     private readonly table: LeaseTable,
+    private readonly compactor: Compactor,
     readonly row: LeaseRow,
   ) {}
 
@@ -75,7 +79,7 @@ export class WriterLease {
         await table.upsertIf('name', row, where.targetEq('holder', current?.holder ?? ''));
         const after = await read(table, name);
         if (after?.holder === row.holder) {
-          const lease = new WriterLease(table, row);
+          const lease = new WriterLease(table, store.compactor(LEASE_TABLE, { everyCommits: LEASE_TABLE_MAX_FRAGMENTS }), row);
           lease.renewTimer = setInterval(() => void lease.renew(), TTL_MS / 3);
           lease.renewTimer.unref();
           return lease;
@@ -93,11 +97,13 @@ export class WriterLease {
 
   private async renew(): Promise<void> {
     await this.table.update(this.mine(), { expires_at: new Date(Date.now() + TTL_MS).toISOString() });
+    await this.compactor.compactIfFragmented();
   }
 
   async release(): Promise<void> {
     clearInterval(this.renewTimer);
     await this.table.delete(this.mine());
+    await this.compactor.compactIfFragmented();
   }
 
   private mine() {

@@ -20,6 +20,8 @@ export interface Predicates<C extends string> {
   /** Every row (LanceDB wants an explicit predicate for a delete of everything). */
   all(): Predicate<C>;
   eq(col: C, value: string): Predicate<C>;
+  /** `col` equals an integer (anything else is refused, never formatted into the text). */
+  eqInt(col: C, value: number): Predicate<C>;
   /** `col` of the target side of a merge-insert equals `value`. */
   targetEq(col: C, value: string): Predicate<C>;
   /** An empty list matches nothing. */
@@ -41,6 +43,10 @@ export function predicatesFor<C extends string>(): Predicates<C> {
   return {
     all: () => make('true'),
     eq: (col, value) => make(`${column(col)} = ${sqlString(value)}`),
+    eqInt: (col, value) => {
+      if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${String(value)}`);
+      return make(`${column(col)} = ${value}`);
+    },
     targetEq: (col, value) => make(`target.${column(col)} = ${sqlString(value)}`),
     in: (col, values) => make(values.length === 0 ? 'false' : `${column(col)} IN ${sqlStringList(values)}`),
     notIn: (col, values) => make(values.length === 0 ? 'true' : `${column(col)} NOT IN ${sqlStringList(values)}`),

@@ -7,6 +7,7 @@ import { Governance } from '../../src/governance/governance.js';
 import { GOVERNANCE_TABLES, type TaskRow } from '../../src/governance/tables.js';
 import { TAINT_TABLE, TaintStore } from '../../src/governance/taint.js';
 import type { Passage } from '../../src/labels/provenance.js';
+import { POLICY_TABLE, PolicyVersions } from '../../src/policy/versions.js';
 import { Compactor, KEEP_VERSIONS_MS } from '../../src/store/compaction.js';
 import { Store } from '../../src/store/store.js';
 
@@ -103,7 +104,7 @@ describe('compaction of per-call tables', () => {
 
   it('the task registry: compacted as sessions register tasks, and a revocation racing a compaction is never lost', async () => {
     const store = await openStore();
-    const governance = await Governance.open(store, { everyCommits: 3, now: muchLater });
+    const governance = await Governance.open(store, { everyCommits: 3 });
     const task = (i: number): TaskRow => ({
       task_id: `task-${i}`,
       jti: `jti-${i}`,
@@ -122,13 +123,29 @@ describe('compaction of per-call tables', () => {
       await governance.taskCompactor!.settled();
     }
     expect(governance.taskCompactor!.compactions).toBe(4);
-    // Each revocation (an update of the row) runs while a compaction rewrites the table's fragments.
+    // Each revocation (an update of the row) runs while a compaction rewrites the table's fragments
+    // (with the real 10-minute keep window: no version an update started from is dropped under it).
     for (let i = 0; i < 12; i += 2)
       await Promise.all([governance.revokeTask(`task-${i}`, { human: 'admin', auth: 'local' }), governance.taskCompactor!.compactNow()]);
     expect([...(await governance.revokedTasks())].sort()).toEqual(['task-0', 'task-10', 'task-2', 'task-4', 'task-6', 'task-8']);
     expect((await governance.listTasks()).map((t) => t.task_id)).toEqual([...Array(12).keys()].map((i) => `task-${i}`));
     const raw = (await store.tryOpen(GOVERNANCE_TABLES.tasks))!;
     expect((await raw.stats()).fragmentStats.numFragments).toBeLessThanOrEqual(3);
+    store.close();
+  });
+
+  it('published policy versions (written by short-lived CLIs): compacted by fragment count, every version still read by number', async () => {
+    const store = await openStore();
+    const versions = await PolicyVersions.open(store);
+    for (let i = 1; i <= 20; i++) await versions.publish({ 'people.csv': `g, user:u${i}, group:g\n` }, `hash-${i}`, { human: 'admin', auth: 'local' }, `v${i}`);
+    const raw = (await store.tryOpen(POLICY_TABLE))!;
+    // Compacted whenever an apply finds more than 8 fragments: never more than 9 left.
+    expect((await raw.stats()).fragmentStats.numFragments).toBeLessThanOrEqual(9);
+    expect(await versions.liveSeq()).toBe(20);
+    for (const seq of [1, 7, 20]) expect((await versions.byNumber(seq))?.message).toBe(`v${seq}`);
+    expect((await versions.get('v3'))?.version).toBe('hash-3');
+    expect((await versions.get('hash-12'))?.seq).toBe(12);
+    expect(await versions.byNumber(21)).toBeNull();
     store.close();
   });
 

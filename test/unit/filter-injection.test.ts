@@ -113,4 +113,11 @@ describe('the permission filter cannot be injected', () => {
     const where = predicatesFor<string>();
     for (const column of ['doc_id; DROP', "a' OR '1", 'x OR true', 'Doc_Id', '']) expect(() => where.eq(column, 'v'), column).toThrow(/not a column name/);
   });
+
+  it('an integer comparison takes only safe integers: anything else is refused, never formatted into the text', () => {
+    const where = predicatesFor<'seq'>();
+    expect(where.eqInt('seq', 42)).toBe('seq = 42');
+    for (const value of [1.5, NaN, Infinity, 2 ** 60, '1 OR true' as unknown as number])
+      expect(() => where.eqInt('seq', value), String(value)).toThrow(/not an integer/);
+  });
 });
