@@ -10,11 +10,16 @@ import { runKillSwitchBench } from './killswitch.js';
 import { runMcpHttpBench } from './mcp-http.js';
 import { runQualityMcpBench } from './quality-mcp.js';
 import { runQualityBench } from './quality.js';
+import { runRankingSweep } from './ranking-sweep.js';
 import { runRetrievalBench } from './retrieval.js';
 import { runRevocationBench } from './revocation.js';
 import { runScaleOutBench } from './scaleout.js';
 
 process.env.LANCEDB_LOG ??= 'error';
+
+// Outside the repository: the home holds a copy of the dataset (evaluation licences).
+const qualityMcpCache = (o: Options) =>
+  path.join(tmpdir(), 'clearance-bench-cache', `quality-mcp-${path.basename(path.resolve(o.dataset ?? 'scifact'))}-${o.split ?? 'train'}${o.quick ? '-quick' : ''}`);
 
 const BENCHES = {
   ingest: (o: Options) => runIngestBench(o),
@@ -23,16 +28,9 @@ const BENCHES = {
   retrieval: (o: Options) => runRetrievalBench(o),
   ann: (o: Options) => runAnnBench(o),
   quality: (o: Options) => runQualityBench(o),
-  'quality-mcp': (o: Options) =>
-    runQualityMcpBench({
-      ...o,
-      // Outside the repository: the home holds a copy of the dataset (evaluation licences).
-      cacheDir: path.join(
-        tmpdir(),
-        'clearance-bench-cache',
-        `quality-mcp-${path.basename(path.resolve(o.dataset ?? 'scifact'))}-${o.split ?? 'train'}${o.quick ? '-quick' : ''}`,
-      ),
-    }),
+  'quality-mcp': (o: Options) => runQualityMcpBench({ ...o, cacheDir: qualityMcpCache(o) }),
+  // The fusion settings scored on the store quality-mcp ingested (run it first).
+  ranking: (o: Options) => runRankingSweep({ ...o, store: path.join(qualityMcpCache(o), 'home', 'store') }),
   audit: (o: Options) => runAuditBench(o),
   'mcp-http': (o: Options) => runMcpHttpBench(o),
   killswitch: (o: Options) => runKillSwitchBench(o),
@@ -53,8 +51,8 @@ const program = new Command('bench')
   .argument('<name>', `one of ${Object.keys(BENCHES).join(', ')}, or all (every one but ann)`)
   .option('--quick', 'small sizes (what CI-sized machines finish in minutes)', false)
   .option('--rows <n>', 'retrieval, ann: synthetic chunk count (default 100k quick, 1M otherwise)', (v) => Number(v))
-  .option('--dataset <folder>', 'quality, quality-mcp: a BEIR-layout folder (default ../shared/data/scifact)')
-  .option('--split <name>', 'quality, quality-mcp: qrels split', 'train')
+  .option('--dataset <folder>', 'quality, quality-mcp, ranking: a BEIR-layout folder (default ../shared/data/scifact)')
+  .option('--split <name>', 'quality, quality-mcp, ranking: qrels split', 'train')
   .option('--replicas-only', 'revocation: only the two-replica phase (S3-compatible store)')
   .action(async (name: string, options: Options) => {
     // `ann` is the index-choice sweep (several index builds), run on its own, not part of `all`.
