@@ -1,7 +1,11 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFormatsBench } from '../../scripts/bench/formats.js';
 import { runIngestScaleBench } from '../../scripts/bench/ingest-scale.js';
 import { runQualityMcpBench } from '../../scripts/bench/quality-mcp.js';
+import { runRankingSweep } from '../../scripts/bench/ranking-sweep.js';
 import { ndcgAt, runQualityBench } from '../../scripts/bench/quality.js';
 import { runRetrievalBench } from '../../scripts/bench/retrieval.js';
 import { runScaleOutBench } from '../../scripts/bench/scaleout.js';
@@ -46,9 +50,11 @@ describe('benchmarks (reduced sizes)', () => {
   );
 
   it(
-    'quality through MCP (clearance serve --stdio) on a small BEIR-layout folder: the table is produced, nothing leaks',
+    'quality through MCP (clearance serve --stdio) on a small BEIR-layout folder: the table is produced, nothing leaks; the ranking sweep over its store reproduces the MCP figure',
     async () => {
-      const rows = await runQualityMcpBench({ quick: false, dataset: tinyBeir(), split: 'test' });
+      const dataset = tinyBeir();
+      const cacheDir = mkdtempSync(path.join(tmpdir(), 'clearance-bench-quality-mcp-'));
+      const rows = await runQualityMcpBench({ quick: false, dataset, split: 'test', cacheDir });
       expect(rows.map((r) => r.retrieval)).toEqual([
         'dense',
         'full-text',
@@ -60,6 +66,14 @@ describe('benchmarks (reduced sizes)', () => {
       ]);
       for (const r of rows.slice(0, 3)) expect(Number(r['nDCG@10 (k=10)'])).toBeGreaterThan(0);
       for (const r of rows.slice(-3)) expect(r.leaked).toBe(0);
+
+      // The sweep tunes on a train split only: the same judgements under that name.
+      copyFileSync(path.join(dataset, 'qrels/test.tsv'), path.join(dataset, 'qrels/train.tsv'));
+      const sweep = await runRankingSweep({ dataset, split: 'train', store: path.join(cacheDir, 'home', 'store') });
+      const byMcp = (name: string) => Number(rows.find((r) => r.retrieval === name)!['nDCG@10 (k=10)']);
+      expect(Number(sweep.find((r) => r.default === 'yes')!['nDCG@10'])).toBeCloseTo(byMcp('hybrid (default)'), 3);
+      expect(Number(sweep.find((r) => String(r.setting).startsWith('dense only'))!['nDCG@10'])).toBeCloseTo(byMcp('dense'), 3);
+      await expect(runRankingSweep({ dataset, split: 'test', store: path.join(cacheDir, 'home', 'store') })).rejects.toThrow(/train split only/);
     },
     BENCH_TIMEOUT_MS,
   );
