@@ -19,7 +19,11 @@ process.env.LANCEDB_LOG ??= 'error';
 
 // Outside the repository: the home holds a copy of the dataset (evaluation licences).
 const qualityMcpCache = (o: Options) =>
-  path.join(tmpdir(), 'clearance-bench-cache', `quality-mcp-${path.basename(path.resolve(o.dataset ?? 'scifact'))}-${o.split ?? 'train'}${o.quick ? '-quick' : ''}`);
+  path.join(
+    tmpdir(),
+    'clearance-bench-cache',
+    `quality-mcp-${path.basename(path.resolve(o.dataset ?? 'scifact'))}-${o.split ?? 'train'}${o.quick ? '-quick' : ''}`,
+  );
 
 const BENCHES = {
   ingest: (o: Options) => runIngestBench(o),

@@ -30,9 +30,15 @@ const docIds = (lists: ScoredChunk[][], options: RankingOptions) => fuseDocument
 const VARIANTS: [string, Partial<RankingOptions>][] = [
   ['dense only (vector weight 1)', { vectorWeight: 1 }],
   ['full-text only (vector weight 0)', { vectorWeight: 0 }],
-  ...[0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9].map((w): [string, Partial<RankingOptions>] => [`convex, vector weight ${w}`, { vectorWeight: w }]),
+  ...[0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9].map((w): [string, Partial<RankingOptions>] => [
+    `convex, vector weight ${w}`,
+    { vectorWeight: w },
+  ]),
   ...[20, 60].map((k): [string, Partial<RankingOptions>] => [`RRF k ${k}, vector weight ${DEFAULT_RANKING.vectorWeight}`, { fusion: 'rrf', rrfK: k }]),
-  ...[0.05, 0.1, 0.2].map((x): [string, Partial<RankingOptions>] => [`convex ${DEFAULT_RANKING.vectorWeight}, document = best + ${x} × other chunks`, { extraChunks: x }]),
+  ...[0.05, 0.1, 0.2].map((x): [string, Partial<RankingOptions>] => [
+    `convex ${DEFAULT_RANKING.vectorWeight}, document = best + ${x} × other chunks`,
+    { extraChunks: x },
+  ]),
 ];
 
 export async function runRankingSweep(opts: { dataset?: string; split?: string; store?: string; queries?: number }): Promise<Row[]> {
@@ -65,9 +71,14 @@ export async function runRankingSweep(opts: { dataset?: string; split?: string; 
         default: JSON.stringify(options) === JSON.stringify(DEFAULT_RANKING) ? 'yes' : '',
       };
     });
-    report('ranking-sweep', `Ranking settings on ${path.basename(folder)} (${split}, ${queries.length} queries, ${(await table.count()).toLocaleString('en')} chunks)`, rows, [
-      'Candidate lists read once per query as search reads them (vector and full-text, pool 50 for k=10 and 250 for k=50); each setting fuses them in memory.',
-    ]);
+    report(
+      'ranking-sweep',
+      `Ranking settings on ${path.basename(folder)} (${split}, ${queries.length} queries, ${(await table.count()).toLocaleString('en')} chunks)`,
+      rows,
+      [
+        'Candidate lists read once per query as search reads them (vector and full-text, pool 50 for k=10 and 250 for k=50); each setting fuses them in memory.',
+      ],
+    );
     return rows;
   } finally {
     await embedder.dispose();
