@@ -34,7 +34,8 @@ const BENCHES = {
   quality: (o: Options) => runQualityBench(o),
   'quality-mcp': (o: Options) => runQualityMcpBench({ ...o, cacheDir: qualityMcpCache(o) }),
   // The fusion settings scored on the store quality-mcp ingested (run it first).
-  ranking: (o: Options) => runRankingSweep({ ...o, store: path.join(qualityMcpCache(o), 'home', 'store') }),
+  // With --quick, the store and the 100 queries of quality-mcp's --quick subset.
+  ranking: (o: Options) => runRankingSweep({ ...o, store: path.join(qualityMcpCache(o), 'home', 'store'), queries: o.quick ? 100 : undefined }),
   audit: (o: Options) => runAuditBench(o),
   'mcp-http': (o: Options) => runMcpHttpBench(o),
   killswitch: (o: Options) => runKillSwitchBench(o),
