@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { Embedder } from '../embed/embedder.js';
 import { Governance } from '../governance/governance.js';
@@ -10,7 +11,7 @@ import { LivePolicy } from '../policy/live.js';
 import { SourceCatalog } from '../retrieval/source-catalog.js';
 import type { CompactionOptions } from '../store/compaction.js';
 import { Store } from '../store/store.js';
-import { serverLogger } from './observed-audit.js';
+import { serverLogger } from './server-log.js';
 
 /**
  * The composition root: config, store, policy, governance and (on first use) the embedding model and
@@ -24,6 +25,8 @@ export interface App {
   /** What each task has received (shared by its sessions, processes and replicas). */
   taint: TaintStore;
   sources: SourceCatalog;
+  /** The operational log (stderr): the server's, and where background store work reports. */
+  log: Logger;
   /** How the tables written on every call or session are compacted (received chunks, task registry; the audit segments by the shipper). */
   compaction: CompactionOptions;
   /** The policy in force now (throws when it cannot be known: fail closed). */
@@ -66,6 +69,7 @@ export async function openApp(config: Config): Promise<App> {
     governance,
     taint,
     sources: new SourceCatalog(store),
+    log,
     compaction,
     policy: () => livePolicy.current(),
     livePolicy,

@@ -1,9 +1,6 @@
-import pino from 'pino';
+import type { Logger } from 'pino';
 import type { AuditPort, CallRecord, ProtocolRecord, RunRecord } from '../mcp/audit-port.js';
 import { toolLabel, type ServerMetrics } from './metrics.js';
-
-/** The server's operational log: JSON lines on stderr (stdout may be the MCP stdio channel). */
-export const serverLogger = (level: string): pino.Logger => pino({ name: 'clearance', level }, pino.destination(2));
 
 const who = (r: CallRecord | RunRecord) => ({
   run: r.identity.runId,
@@ -19,7 +16,7 @@ const who = (r: CallRecord | RunRecord) => ({
  * only in the audit log, where redactQueries governs it), passages or agent-chosen text (a tool
  * name that is not ours is logged as `unknown`; the audit record has it).
  */
-export function observedAuditPort(port: AuditPort, metrics: ServerMetrics, log: pino.Logger): AuditPort {
+export function observedAuditPort(port: AuditPort, metrics: ServerMetrics, log: Logger): AuditPort {
   const durable = async (write: Promise<void>, what: Record<string, unknown>) => {
     try {
       await write;

@@ -20,7 +20,7 @@ import { corePorts } from './core.js';
 import { readiness } from './health.js';
 import { scimEndpoint } from './scim.js';
 import { ServerMetrics } from './metrics.js';
-import { observedAuditPort, serverLogger } from './observed-audit.js';
+import { observedAuditPort } from './observed-audit.js';
 
 /** One serving process: the app plus its kill-switch watcher, audit log, grant verifier and gate. */
 export interface ServerRuntime extends SessionDeps {
@@ -95,7 +95,7 @@ export async function openServer(config: Config, options: { replicaId?: string; 
     },
     audit: () => ({ available: auditLog.isAvailable(), written: auditLog.lastSeq, shipped: shipper.shippedThrough }),
   });
-  const logger = serverLogger(config.logLevel);
+  const logger = app.log;
 
   async function admit(grant: TaskGrant): Promise<void> {
     const policy = app.policy();
