@@ -63,15 +63,30 @@ export class Compactor {
   }
 
   /** Compacts now; never throws (a failure is kept in `lastError` and reported). */
-  async compactNow(): Promise<void> {
+  compactNow(): Promise<void> {
+    return this.guarded((table) => this.compact(table));
+  }
+
+  /**
+   * For tables written by short-lived processes (the CLI), whose commit counts never add up: compacts
+   * now when the table holds more than `everyCommits` fragments. Never throws.
+   */
+  compactIfFragmented(): Promise<void> {
+    return this.guarded(async (table) => {
+      if ((await table.stats()).fragmentStats.numFragments > this.options.everyCommits) await this.compact(table);
+    });
+  }
+
+  /** Resolves once no compaction is running (shutdown, tests). */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  /** Runs `work` on a fresh handle of the table (none when it does not exist yet), keeping and reporting a failure. */
+  private async guarded(work: (table: Table) => Promise<void>): Promise<void> {
     try {
       const table = await this.open();
-      if (!table) return;
-      const now = this.options.now?.() ?? Date.now();
-      await table.optimize({ cleanupOlderThan: new Date(now - (this.options.keepVersionsMs ?? KEEP_VERSIONS_MS)) });
-      await this.ensureIndexes(table);
-      this.compactions += 1;
-      this.lastError = null;
+      if (table) await work(table);
     } catch (err) {
       if (PREEMPTED.test((err as Error).message)) {
         this.preempted += 1;
@@ -82,23 +97,12 @@ export class Compactor {
     }
   }
 
-  /**
-   * For tables written by short-lived processes (the CLI), whose commit counts never add up: compacts
-   * now when the table holds more than `everyCommits` fragments. Never throws.
-   */
-  async compactIfFragmented(): Promise<void> {
-    try {
-      const table = await this.open();
-      if (table && (await table.stats()).fragmentStats.numFragments > this.options.everyCommits) await this.compactNow();
-    } catch (err) {
-      this.lastError = err as Error;
-      this.options.onError?.(this.table, err as Error);
-    }
-  }
-
-  /** Resolves once no compaction is running (shutdown, tests). */
-  async settled(): Promise<void> {
-    await this.running;
+  private async compact(table: Table): Promise<void> {
+    const now = this.options.now?.() ?? Date.now();
+    await table.optimize({ cleanupOlderThan: new Date(now - (this.options.keepVersionsMs ?? KEEP_VERSIONS_MS)) });
+    await this.ensureIndexes(table);
+    this.compactions += 1;
+    this.lastError = null;
   }
 
   private async ensureIndexes(table: Table): Promise<void> {
