@@ -41,12 +41,13 @@ const VARIANTS: [string, Partial<RankingOptions>][] = [
   ]),
 ];
 
-export async function runRankingSweep(opts: { dataset?: string; split?: string; store?: string; queries?: number }): Promise<Row[]> {
+export async function runRankingSweep(opts: { dataset?: string; split?: string; store: string; queries?: number }): Promise<Row[]> {
   const folder = opts.dataset ?? path.resolve(PACKAGE_ROOT, '../shared/data/scifact');
   const split = opts.split ?? 'train';
   if (split !== 'train') throw new Error('the ranking sweep tunes on the train split only (--split train)');
-  const storeUri = opts.store ?? '';
-  if (!existsSync(storeUri)) throw new Error(`no store at "${storeUri}": pass --store <the quality-mcp cache's home/store> (run quality-mcp first)`);
+  const storeUri = opts.store;
+  if (!existsSync(storeUri))
+    throw new Error(`no store at "${storeUri}": run \`npm run bench -- quality-mcp\` with the same --dataset, --split and --quick first`);
   const beir = readBeir(folder, split);
   const queries = opts.queries ? beir.queries.slice(0, opts.queries) : beir.queries;
   const store = await Store.open({ storeUri, storageOptions: {}, readConsistencySeconds: 0 });

@@ -96,7 +96,7 @@ export const ConfigSchema = z
       .max(100_000)
       .default(50)
       .describe(
-        'Each serving process compacts the tables it writes on every call (received chunks, its audit segments) after this many commits, dropping versions older than 10 minutes.',
+        'Each serving process compacts the tables it writes on every call or session (received chunks, task registry, its audit segments) after this many of its commits, dropping versions older than 10 minutes.',
       ),
     /** How long a call may wait for the kill-switch state to be read before it is refused (fail closed). */
     governanceTimeoutSeconds: z
