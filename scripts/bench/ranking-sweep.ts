@@ -3,7 +3,7 @@ import path from 'node:path';
 import { defaultModelDir } from '../../src/config/config.js';
 import { PACKAGE_ROOT } from '../../src/config/package.js';
 import { Embedder } from '../../src/embed/embedder.js';
-import { candidateRankings, DEFAULT_RANKING, fuseDocuments, type RankingOptions } from '../../src/retrieval/rankings.js';
+import { candidateRankings, DEFAULT_RANKING, documentTextScores, fuseDocuments, type RankingOptions } from '../../src/retrieval/rankings.js';
 import type { ScoredChunk } from '../../src/store/chunk-search.js';
 import { chunkWhere } from '../../src/store/permission-filter.js';
 import { Store } from '../../src/store/store.js';
@@ -18,27 +18,44 @@ import { report, round, type Row } from './report.js';
 const K = 10;
 const RECALL_K = 50;
 
+/** What search reads for one k: the chunk lists, and the whole-document full-text scores of every document in them. */
+interface Lists {
+  chunks: ScoredChunk[][];
+  textDocuments: Map<string, number>;
+}
+
 interface Candidates {
   qrels: Map<string, number>;
   /** The lists search reads for k=10 (depth 5, pool 50) and for k=50 (pool 250). */
-  at10: ScoredChunk[][];
-  at50: ScoredChunk[][];
+  at10: Lists;
+  at50: Lists;
 }
 
-const docIds = (lists: ScoredChunk[][], options: RankingOptions) => fuseDocuments(lists, options).map((hit) => hit.docId.slice('beir/'.length));
+const docIds = (lists: Lists, options: RankingOptions) =>
+  fuseDocuments(lists.chunks, options, options.fullText === 'document' ? lists.textDocuments : undefined).map((hit) => hit.docId.slice('beir/'.length));
+
+const weights = (ws: number[], name: string, change: Partial<RankingOptions>) =>
+  ws.map((w): [string, Partial<RankingOptions>] => [`${name}, vector weight ${w}`, { ...change, vectorWeight: w }]);
+
+/** The ranking before whole-document full-text and z-scores: what the older rows vary. */
+const CHUNK_MIN_MAX: Partial<RankingOptions> = { fullText: 'chunk', normalise: 'min-max' };
 
 const VARIANTS: [string, Partial<RankingOptions>][] = [
   ['dense only (vector weight 1)', { vectorWeight: 1 }],
-  ['full-text only (vector weight 0)', { vectorWeight: 0 }],
-  ...[0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9].map((w): [string, Partial<RankingOptions>] => [
-    `convex, vector weight ${w}`,
-    { vectorWeight: w },
+  ['full-text only, best chunk (vector weight 0)', { ...CHUNK_MIN_MAX, vectorWeight: 0 }],
+  ['full-text only, whole-document BM25', { fullText: 'document', vectorWeight: 0 }],
+  ...weights([0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9], 'best chunk, min-max', CHUNK_MIN_MAX),
+  ...[20, 60].map((k): [string, Partial<RankingOptions>] => [
+    `RRF k ${k}, best chunk, vector weight 0.6`,
+    { ...CHUNK_MIN_MAX, fusion: 'rrf', rrfK: k, vectorWeight: 0.6 },
   ]),
-  ...[20, 60].map((k): [string, Partial<RankingOptions>] => [`RRF k ${k}, vector weight ${DEFAULT_RANKING.vectorWeight}`, { fusion: 'rrf', rrfK: k }]),
   ...[0.05, 0.1, 0.2].map((x): [string, Partial<RankingOptions>] => [
-    `convex ${DEFAULT_RANKING.vectorWeight}, document = best + ${x} × other chunks`,
-    { extraChunks: x },
+    `best chunk + ${x} × other chunks, min-max, vector weight 0.6`,
+    { ...CHUNK_MIN_MAX, extraChunks: x, vectorWeight: 0.6 },
   ]),
+  ...weights([0.5, 0.6], 'best chunk, z-score', { fullText: 'chunk', normalise: 'z-score' }),
+  ...weights([0.4, 0.45, 0.5, 0.55, 0.6], 'whole-document BM25, min-max', { fullText: 'document', normalise: 'min-max' }),
+  ...weights([0.4, 0.45, 0.5, 0.55, 0.6], 'whole-document BM25, z-score', { fullText: 'document', normalise: 'z-score' }),
 ];
 
 export async function runRankingSweep(opts: { dataset?: string; split?: string; store: string; queries?: number }): Promise<Row[]> {
@@ -59,9 +76,15 @@ export async function runRankingSweep(opts: { dataset?: string; split?: string; 
     const candidates: Candidates[] = [];
     for (const q of queries) {
       const probe = { vector: await embedder.embedOne(q.text), ann };
-      const read = (limit: number) => candidateRankings(table, 'hybrid', where, q.text, probe, limit, DEFAULT_RANKING.bm25);
+      const read = async (limit: number): Promise<Lists> => {
+        const lists = await candidateRankings(table, 'hybrid', where, q.text, probe, limit, DEFAULT_RANKING.bm25);
+        const chunks = lists.map((l) => l.ranked);
+        const text = lists[1]!.text;
+        const textDocuments = text ? await documentTextScores(table, where, chunks, text, () => true, DEFAULT_RANKING.bm25) : new Map<string, number>();
+        return { chunks, textDocuments };
+      };
       const [at10, at50] = await Promise.all([read(Math.max(K * DEFAULT_RANKING.depth, DEFAULT_RANKING.minPool)), read(RECALL_K * DEFAULT_RANKING.depth)]);
-      candidates.push({ qrels: beir.qrels.get(q._id)!, at10: at10.map((l) => l.ranked), at50: at50.map((l) => l.ranked) });
+      candidates.push({ qrels: beir.qrels.get(q._id)!, at10, at50 });
     }
     const rows: Row[] = VARIANTS.map(([name, change]) => {
       const options = { ...DEFAULT_RANKING, ...change };

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -143,6 +143,8 @@ function edit(file: string, from: string, to: string) {
 
 interface Kind {
   name: string;
+  /** A policy change: the servers log its swap, timed to split the delay into propagation and the next call. */
+  swaps: boolean;
   change: (world: World) => Promise<number>;
   restore: (world: World) => Promise<number>;
 }
@@ -156,9 +158,14 @@ function kinds(config: Config): Kind[] {
     restore: (w) => (e.restore(), cli(w, ['policy', 'rollback', w.base])),
   });
   return [
-    { name: 'person removed from a group (policy apply)', ...viaPolicy(people, 'alice leaves engineering') },
-    { name: 'document ACL narrowed (re-ingest)', change: (w) => (acl.change(), cli(w, ['ingest'])), restore: (w) => (acl.restore(), cli(w, ['ingest'])) },
-    { name: "agent's method removed (policy apply)", ...viaPolicy(agents, 'claude-code loses fetch') },
+    { name: 'person removed from a group (policy apply)', swaps: true, ...viaPolicy(people, 'alice leaves engineering') },
+    {
+      name: 'document ACL narrowed (re-ingest)',
+      swaps: false,
+      change: (w) => (acl.change(), cli(w, ['ingest'])),
+      restore: (w) => (acl.restore(), cli(w, ['ingest'])),
+    },
+    { name: "agent's method removed (policy apply)", swaps: true, ...viaPolicy(agents, 'claude-code loses fetch') },
   ];
 }
 
@@ -176,6 +183,18 @@ async function makeWorld(storeEnv: Record<string, string>, retried: string[]): P
   return world;
 }
 
+/** When a server logged each policy swap (its `clearance: policy.live` line), by the bench's clock. */
+function swapTimes(child: ChildProcess): number[] {
+  const times: number[] = [];
+  let pending = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    const lines = (pending + d.toString()).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) if (line.startsWith('clearance: policy.live ')) times.push(performance.now());
+  });
+  return times;
+}
+
 async function measure(world: World, replicas: number, trials: number, setup: string): Promise<Row[]> {
   const servers = await Promise.all(
     Array.from({ length: replicas }, (_, i) =>
@@ -186,6 +205,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
       }),
     ),
   );
+  const swaps = servers.map((s) => swapTimes(s.child));
   const rows: Row[] = [];
   try {
     const urls = servers.map((s) => s.url);
@@ -197,11 +217,15 @@ async function measure(world: World, replicas: number, trials: number, setup: st
       throw new Error(`${setup}: access not restored within ${TRIAL_LIMIT_MS} ms after ${after} (${states.join('; ')}); the next trial would measure nothing`);
     };
     await allowed(clients, Promise.resolve(performance.now()), 'start-up');
-    const sampled: { name: string; delays: number[]; refusals: number }[] = [];
+    const sampled: { name: string; delays: number[]; refusals: number; toSwap: number[] }[] = [];
     // Each row's trials on stderr as soon as they finish: a later abort keeps what was measured.
     const finish = (sample: (typeof sampled)[number]) => {
       sampled.push(sample);
-      process.stderr.write(`revocation: ${setup}: ${sample.name}: ${sample.refusals} refusals, delays ms ${sample.delays.map((d) => round(d, 0)).join(' ')}\n`);
+      process.stderr.write(
+        `revocation: ${setup}: ${sample.name}: ${sample.refusals} refusals, delays ms ${sample.delays.map((d) => round(d, 0)).join(' ')}${
+          sample.toSwap.length ? `; to swap ms ${sample.toSwap.map((d) => round(d, 0)).join(' ')}` : ''
+        }\n`,
+      );
     };
     const trial = async (open: Client[], exited: Promise<number>, into: { delays: number[]; refusals: number }) => {
       const each = await Promise.all(open.map((c) => untilAnswer(c, true, exited)));
@@ -210,7 +234,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
       into.refusals += each.filter((d) => d !== undefined).length;
     };
     // Baseline: the kill switch (whose watcher design the live policy follows), one fresh task per trial.
-    const baseline = { name: 'baseline: task killed (clearance kill)', delays: [] as number[], refusals: 0 };
+    const baseline = { name: 'baseline: task killed (clearance kill)', delays: [] as number[], refusals: 0, toSwap: [] as number[] };
     for (let t = 0; t < trials; t++) {
       const task = await openTask(urls, world);
       await allowed(task.clients, Promise.resolve(performance.now()), `opening baseline task ${t + 1}`);
@@ -219,15 +243,20 @@ async function measure(world: World, replicas: number, trials: number, setup: st
     }
     finish(baseline);
     for (const kind of kinds(world.config)) {
-      const sample = { name: kind.name, delays: [] as number[], refusals: 0 };
+      const sample = { name: kind.name, delays: [] as number[], refusals: 0, toSwap: [] as number[] };
       for (let t = 0; t < trials; t++) {
-        await trial(clients, kind.change(world), sample);
+        const before = swaps.map((s) => s.length);
+        const exited = kind.change(world);
+        await trial(clients, exited, sample);
+        // The slower replica's swap, from the same exit (negative: it swapped before the command exited).
+        const exitAt = await exited;
+        if (kind.swaps) sample.toSwap.push(Math.max(...swaps.map((s, i) => (s[before[i]!] ?? Number.NaN) - exitAt)));
         await allowed(clients, kind.restore(world), `undoing ${kind.name}, trial ${t + 1}`);
       }
       finish(sample);
     }
     const base = percentile(sampled[0]!.delays, 99);
-    for (const { name, delays, refusals } of sampled) {
+    for (const { name, delays, refusals, toSwap } of sampled) {
       const p99 = percentile(delays, 99);
       rows.push({
         setup,
@@ -239,6 +268,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
         'p99 ms': round(p99, 0),
         'max ms': round(Math.max(...delays), 0),
         'p99 / baseline': round(p99 / base, 2),
+        'to swap p50 / p99 ms': toSwap.length ? `${round(percentile(toSwap, 50), 0)} / ${round(percentile(toSwap, 99), 0)}` : '',
         'goal p99 < 2000 ms': p99 < 2000 ? 'met' : 'not met',
       });
     }
@@ -261,6 +291,7 @@ export async function runRevocationBench(opts: { quick: boolean; trials?: number
   const notes = () => [
     'Time from the command’s exit (after its commit) to the first refused answer of an already open session under steady fetch calls; with two replicas, the later of the two.',
     'Each trial is undone (policy rollback to the base version, or re-ingest of the original document) and the restored answer awaited before the next.',
+    '"To swap": from the exit to the slower replica logging the new version in force (its `policy.live` line); the rest of the delay is the next call seeing it.',
     'Baseline: `clearance kill --task` on the same servers in the same run (kill-switch watcher, 200 ms poll). Replicas read the store with a 1 s consistency interval.',
     ...retried.map((r) => `retried: ${r}`),
   ];

@@ -55,7 +55,12 @@ export interface TokenPostings {
   n: number;
   /** For each query token, the permitted chunks containing it. */
   postings: Map<string, Set<string>>;
+  /** For each query token, the documents of those chunks. */
+  documentPostings: Map<string, Set<string>>;
 }
+
+/** Document-level statistics: permitted documents in all (each document's first chunk counted). */
+export type DocumentPostings = TokenPostings & { documents: number };
 
 /**
  * The candidates worth reading in full, best first by the sum of the idf of the query tokens they
@@ -84,24 +89,23 @@ export interface Bm25Options {
 }
 export const DEFAULT_BM25: Bm25Options = { k1: K1, b: B, titleWeight: 0 };
 
+/** What BM25 scores: a text's words and (BM25F) its title's. */
+interface Scorable {
+  words: string[];
+  title: string[];
+}
+
 /**
- * BM25 over the candidates with permitted-set statistics; phrase queries keep only chunks with every
- * phrase (in the text). With a title weight, the title is a second field (BM25F: weighted term
- * frequencies and lengths; idf and avgdl still from permitted chunks only).
+ * BM25 over the candidates with permitted-set statistics; phrase queries keep only candidates with
+ * every phrase (in the text). With a title weight, the title is a second field (BM25F: weighted term
+ * frequencies and lengths; idf and avgdl still from permitted chunks only). Scores by index.
  */
-export function rankFullText(
-  query: FullTextQuery,
-  stats: TokenPostings,
-  candidates: StoredChunk[],
-  options: Bm25Options = DEFAULT_BM25,
-): { chunk: StoredChunk; score: number }[] {
+function bm25(query: FullTextQuery, idfOf: (token: string) => number, items: Scorable[], options: Bm25Options): (number | null)[] {
   const { k1, b, titleWeight } = options;
-  const tokenised = candidates.map((chunk) => ({ chunk, words: tokenize(chunk.text), title: titleWeight > 0 ? tokenize(chunk.title) : [] }));
-  const lengthOf = (c: { words: string[]; title: string[] }) => c.words.length + titleWeight * c.title.length;
-  const avgdl = tokenised.reduce((n, c) => n + lengthOf(c), 0) / Math.max(1, tokenised.length);
-  const scored: { chunk: StoredChunk; score: number }[] = [];
-  for (const c of tokenised) {
-    if (!query.phrases.every((p) => containsPhrase(c.words, p))) continue;
+  const lengthOf = (c: Scorable) => c.words.length + titleWeight * c.title.length;
+  const avgdl = items.reduce((n, c) => n + lengthOf(c), 0) / Math.max(1, items.length);
+  return items.map((c) => {
+    if (!query.phrases.every((p) => containsPhrase(c.words, p))) return null;
     const tf = new Map<string, number>();
     for (const w of c.words) tf.set(w, (tf.get(w) ?? 0) + 1);
     for (const w of c.title) tf.set(w, (tf.get(w) ?? 0) + titleWeight);
@@ -110,9 +114,65 @@ export function rankFullText(
     for (const token of query.tokens) {
       const f = tf.get(token) ?? 0;
       if (f === 0) continue;
-      score += idf(stats.n, stats.postings.get(token)?.size ?? 0) * ((f * (k1 + 1)) / (f + k1 * (1 - b + (b * dl) / (avgdl || 1))));
+      score += idfOf(token) * ((f * (k1 + 1)) / (f + k1 * (1 - b + (b * dl) / (avgdl || 1))));
     }
-    if (score > 0) scored.push({ chunk: c.chunk, score });
+    return score > 0 ? score : null;
+  });
+}
+
+const titleWords = (title: string, options: Bm25Options) => (options.titleWeight > 0 ? tokenize(title) : []);
+
+/** BM25 over candidate chunks, best first (see `bm25`). */
+export function rankFullText(
+  query: FullTextQuery,
+  stats: TokenPostings,
+  candidates: StoredChunk[],
+  options: Bm25Options = DEFAULT_BM25,
+): { chunk: StoredChunk; score: number }[] {
+  const scores = bm25(
+    query,
+    (t) => idf(stats.n, stats.postings.get(t)?.size ?? 0),
+    candidates.map((chunk) => ({ words: tokenize(chunk.text), title: titleWords(chunk.title, options) })),
+    options,
+  );
+  return candidates
+    .flatMap((chunk, i) => (scores[i] === null ? [] : [{ chunk, score: scores[i]! }]))
+    .sort((a, b) => b.score - a.score || (a.chunk.chunk_id < b.chunk.chunk_id ? -1 : 1));
+}
+
+/** A document's words as its chunks cover it: spans in order, each overlap counted once, a gap (a chunk not given) left out. */
+export function documentWords(chunks: StoredChunk[]): string[] {
+  const parts: string[] = [];
+  let end = 0;
+  for (const c of [...chunks].sort((a, b) => a.span_start - b.span_start || a.ordinal - b.ordinal)) {
+    if (c.span_end <= end) continue;
+    parts.push(c.text.slice(Math.max(0, end - c.span_start)));
+    end = c.span_end;
   }
-  return scored.sort((a, b) => b.score - a.score || (a.chunk.chunk_id < b.chunk.chunk_id ? -1 : 1));
+  return tokenize(parts.join(' '));
+}
+
+/**
+ * BM25 over whole documents, each rebuilt from the chunks given (the permitted ones): a document is
+ * judged on all its text, not its best-matching window. N and df count permitted documents, avgdl
+ * is over these documents. Best first.
+ */
+export function rankDocumentsFullText(
+  query: FullTextQuery,
+  stats: DocumentPostings,
+  documents: Map<string, StoredChunk[]>,
+  options: Bm25Options = DEFAULT_BM25,
+): Map<string, number> {
+  const ids = [...documents.keys()];
+  const scores = bm25(
+    query,
+    (t) => idf(Math.max(stats.documents, stats.documentPostings.get(t)?.size ?? 0), stats.documentPostings.get(t)?.size ?? 0),
+    ids.map((id) => {
+      const chunks = documents.get(id)!;
+      return { words: documentWords(chunks), title: titleWords(chunks[0]?.title ?? '', options) };
+    }),
+    options,
+  );
+  const scored = ids.flatMap((id, i): [string, number][] => (scores[i] === null ? [] : [[id, scores[i]!]]));
+  return new Map(scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
 }

@@ -6,7 +6,7 @@ import type { ScoredChunk, SearchMode, VectorProbe } from '../store/chunk-search
 import { permissionFilter } from '../store/permission-filter.js';
 import { openChunks, RetrievalError, type RetrievalDeps } from './deps.js';
 import { freshnessOf, toPassage } from './passage.js';
-import { candidateRankings, DEFAULT_RANKING, fuseDocuments, rank, type DocumentHit, type Ranking, type RankingOptions } from './rankings.js';
+import { candidateRankings, DEFAULT_RANKING, documentTextScores, fuseDocuments, rank, type DocumentHit, type RankingOptions } from './rankings.js';
 import type { SourceRow, StoredChunk } from '../store/schema.js';
 
 export interface SearchRequest extends Narrowing {
@@ -37,6 +37,15 @@ export interface SearchResult {
   /** What the request's narrowing asked for outside its authority (boundary pressure). */
   outside: string[];
   timings: { embedMs: number; policyMs: number; storeMs: number };
+}
+
+/** A store read of the search; its failure is the search's, named as such. */
+async function inStore<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw new RetrievalError(`search failed in the store: ${(err as Error).message}`);
+  }
 }
 
 const MAX_ROUNDS = 3;
@@ -79,12 +88,7 @@ export async function search(deps: RetrievalDeps, ctx: RequestContext, request: 
   let limit = mode === 'vector' ? request.k : Math.max(request.k, MIN_TEXT_POOL);
   for (let round = 0; round < MAX_ROUNDS && passages.length < request.k; round++) {
     const s = performance.now();
-    let candidates: Ranking;
-    try {
-      candidates = await rank(table, mode, where, request.query, vector, limit);
-    } catch (err) {
-      throw new RetrievalError(`search failed in the store: ${(err as Error).message}`);
-    }
+    const candidates = await inStore(() => rank(table, mode, where, request.query, vector, limit));
     const p = performance.now();
     storeMs += p - s;
     for (const { chunk, score } of candidates.ranked) {
@@ -150,17 +154,19 @@ async function documents(
   let limit = Math.max(request.k * options.depth, options.minPool);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const s = performance.now();
-    let lists: Ranking[];
-    try {
-      lists = await candidateRankings(table, mode, where, request.query, vector, limit, options.bm25);
-    } catch (err) {
-      throw new RetrievalError(`search failed in the store: ${(err as Error).message}`);
-    }
+    const lists = await inStore(() => candidateRankings(table, mode, where, request.query, vector, limit, options.bm25));
     const p = performance.now();
     storeMs += p - s;
     const allowed: ScoredChunk[][] = lists.map((l) => l.ranked.filter(({ chunk }) => permitted(chunk) !== null));
-    hits = fuseDocuments(allowed, options);
-    policyMs += performance.now() - p;
+    const q = performance.now();
+    policyMs += q - p;
+    const text = lists.at(-1)?.text;
+    const textDocuments =
+      options.fullText === 'document' && text
+        ? await inStore(() => documentTextScores(table, where, allowed, text, (c) => permitted(c) !== null, options.bm25))
+        : undefined;
+    hits = fuseDocuments(allowed, options, textDocuments);
+    storeMs += performance.now() - q;
     if (hits.length >= request.k || !lists.some((l) => l.more)) break;
     limit *= WIDEN;
   }

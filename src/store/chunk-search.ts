@@ -55,22 +55,28 @@ export async function nearestChunks(
 
 const NO_TEXT_INDEX = /INVERTED index/;
 
+/** A chunk containing a token, and its document. */
+export interface Posting {
+  chunk: string;
+  doc: string;
+}
+
 /**
- * Ids of every chunk matching `where` that contains `token` (at most `limit`). The filter is applied
- * before the limit (a pre-filter), so the answer depends only on chunks `where` permits. The index's
- * own scores are not used: they are computed over every chunk, permitted or not.
+ * Every chunk matching `where` that contains `token` (at most `limit`), with its document. The filter
+ * is applied before the limit (a pre-filter), so the answer depends only on chunks `where` permits.
+ * The index's own scores are not used: they are computed over every chunk, permitted or not.
  */
-export async function chunksWithToken(table: ChunkTable, where: Predicate<ChunkColumn>, token: string, limit: number): Promise<string[]> {
+export async function chunksWithToken(table: ChunkTable, where: Predicate<ChunkColumn>, token: string, limit: number): Promise<Posting[]> {
   if (!/^[\p{L}\p{N}]+$/u.test(token)) throw new Error(`not an index token: ${JSON.stringify(token)}`);
   try {
     const rows = await table.raw
       .query()
       .fullTextSearch(token, { columns: ['text'] })
       .where(where)
-      .select(['chunk_id', '_score'])
+      .select(['chunk_id', 'doc_id', '_score'])
       .limit(limit)
       .toArray();
-    return rows.map((r) => String(r.chunk_id));
+    return rows.map((r) => ({ chunk: String(r.chunk_id), doc: String(r.doc_id) }));
   } catch (err) {
     // A store with no text yet has no full-text index: that is "no match", not an error.
     if (NO_TEXT_INDEX.test((err as Error).message)) return [];
@@ -82,4 +88,10 @@ export async function chunksWithToken(table: ChunkTable, where: Predicate<ChunkC
 export async function chunksById(table: ChunkTable, where: Predicate<ChunkColumn>, ids: readonly string[]): Promise<StoredChunk[]> {
   if (ids.length === 0) return [];
   return table.rows(chunkWhere.and(where, chunkWhere.in('chunk_id', ids)), { select: STORED_CHUNK_COLUMNS });
+}
+
+/** Every chunk of these documents that `where` permits, parsed (order not guaranteed). */
+export async function chunksOfDocuments(table: ChunkTable, where: Predicate<ChunkColumn>, docIds: readonly string[]): Promise<StoredChunk[]> {
+  if (docIds.length === 0) return [];
+  return table.rows(chunkWhere.and(where, chunkWhere.in('doc_id', docIds)), { select: STORED_CHUNK_COLUMNS });
 }

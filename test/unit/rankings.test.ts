@@ -28,3 +28,35 @@ describe('document-level fusion', () => {
     ]);
   });
 });
+
+describe('fusion options', () => {
+  const vector = list(['a', 0, 0.9], ['b', 0, 0.8], ['c', 0, 0.3]);
+  const text = list(['c', 0, 9], ['a', 0, 5], ['d', 0, 1]);
+  it('whole-document full-text scores replace the text list: a document found only by the vector list is scored too', () => {
+    const chunkLevel = fuseDocuments([vector, text], { ...DEFAULT_RANKING, fullText: 'chunk', normalise: 'min-max', vectorWeight: 0.5 });
+    const documentLevel = fuseDocuments(
+      [vector, text],
+      { ...DEFAULT_RANKING, fullText: 'document', normalise: 'min-max', vectorWeight: 0.5 },
+      new Map([
+        ['b', 10],
+        ['c', 9],
+        ['a', 5],
+        ['d', 1],
+      ]),
+    );
+    expect(chunkLevel.map((h) => h.docId)).toEqual(['a', 'c', 'b', 'd']);
+    expect(documentLevel.map((h) => h.docId)).toEqual(['b', 'a', 'c', 'd']);
+    // b's passages are still only the chunks a ranking returned.
+    expect(documentLevel[0]!.chunks.map((c) => c.chunk.chunk_id)).toEqual(['b#0']);
+  });
+
+  it("z-scores: a document missing from a list takes that list's lowest score, not zero", () => {
+    const vector = list(['a', 0, 0.9], ['b', 0, 0.8], ['c', 0, 0.1]);
+    const text = list(['c', 0, 9], ['a', 0, 1]);
+    const z = fuseDocuments([vector, text], { ...DEFAULT_RANKING, normalise: 'z-score', fullText: 'chunk', vectorWeight: 0.5 });
+    const byDoc = new Map(z.map((h) => [h.docId, h.score]));
+    // text z-scores: c +1, a −1; b is missing there, so it counts as a's −1.
+    expect(byDoc.get('b')! - byDoc.get('a')!).toBeCloseTo(0.5 * ((0.8 - 0.9) / Math.sqrt(((0.9 - 0.6) ** 2 + (0.8 - 0.6) ** 2 + (0.1 - 0.6) ** 2) / 3)), 10);
+    expect(z.map((h) => h.docId)).toEqual(['a', 'c', 'b']);
+  });
+});
