@@ -193,7 +193,8 @@ function fuseScores(lists: Map<string, number>[], options: RankingOptions): Map<
 /**
  * The full-text score of every document a ranking found, over all its text the request may read:
  * each document's chunks are read with the permission filter and re-decided (`permitted`), so a
- * refused chunk adds no word, and the statistics are the full-text ranking's (permitted chunks).
+ * refused chunk adds no word; N counts permitted documents (their first chunks) and df comes from the
+ * full-text ranking's permitted postings.
  */
 export async function documentTextScores(
   table: ChunkTable,
