@@ -89,13 +89,19 @@ async function refused(client: Client): Promise<boolean> {
   }
 }
 
+/** A trial's answer on one server: the delay from the exit, and how long the call that gave it took. */
+interface Answer {
+  delay: number;
+  callMs: number;
+}
+
 /**
  * Keeps calling (steady calls) until an answer received after `exited` resolves is in the wanted
- * state; returns the delay from the exit to that answer, or undefined when none came within the trial
- * limit of the exit. Calls made while the command runs count as load; the limit starts at the exit,
- * so a slow command is never counted as a missed trial.
+ * state; returns it, or undefined when none came within the trial limit of the exit. Calls made while
+ * the command runs count as load; the limit starts at the exit, so a slow command is never counted as
+ * a missed trial.
  */
-async function untilAnswer(client: Client, wantRefused: boolean, exited: Promise<number>): Promise<number | undefined> {
+async function untilAnswer(client: Client, wantRefused: boolean, exited: Promise<number>): Promise<Answer | undefined> {
   let exitAt: number | undefined;
   let failure: Error | undefined;
   void exited.then(
@@ -105,9 +111,10 @@ async function untilAnswer(client: Client, wantRefused: boolean, exited: Promise
   const started = performance.now();
   for (;;) {
     if (failure) throw failure;
+    const called = performance.now();
     const state = await refused(client).catch(() => undefined); // a transport hiccup: call again
     const at = performance.now();
-    if (exitAt !== undefined && state === wantRefused) return at - exitAt;
+    if (exitAt !== undefined && state === wantRefused) return { delay: at - exitAt, callMs: at - called };
     if (exitAt !== undefined && at - exitAt > TRIAL_LIMIT_MS) return undefined;
     if (at - started > COMMAND_LIMIT_MS) throw new Error(`the command did not exit within ${COMMAND_LIMIT_MS} ms`);
   }
@@ -195,6 +202,17 @@ function swapTimes(child: ChildProcess): number[] {
   return times;
 }
 
+/** One row's trials: per trial, the slower server's delay, the slower replica's swap and the duration of the call that refused. */
+interface Sample {
+  name: string;
+  delays: number[];
+  refusals: number;
+  toSwap: number[];
+  refusingCall: number[];
+}
+
+const sampleOf = (name: string): Sample => ({ name, delays: [], refusals: 0, toSwap: [], refusingCall: [] });
+
 async function measure(world: World, replicas: number, trials: number, setup: string): Promise<Row[]> {
   const servers = await Promise.all(
     Array.from({ length: replicas }, (_, i) =>
@@ -217,24 +235,27 @@ async function measure(world: World, replicas: number, trials: number, setup: st
       throw new Error(`${setup}: access not restored within ${TRIAL_LIMIT_MS} ms after ${after} (${states.join('; ')}); the next trial would measure nothing`);
     };
     await allowed(clients, Promise.resolve(performance.now()), 'start-up');
-    const sampled: { name: string; delays: number[]; refusals: number; toSwap: number[] }[] = [];
+    const sampled: Sample[] = [];
     // Each row's trials on stderr as soon as they finish: a later abort keeps what was measured.
     const finish = (sample: (typeof sampled)[number]) => {
       sampled.push(sample);
       process.stderr.write(
         `revocation: ${setup}: ${sample.name}: ${sample.refusals} refusals, delays ms ${sample.delays.map((d) => round(d, 0)).join(' ')}${
           sample.toSwap.length ? `; to swap ms ${sample.toSwap.map((d) => round(d, 0)).join(' ')}` : ''
-        }\n`,
+        }; refusing call ms ${sample.refusingCall.map((d) => round(d, 0)).join(' ')}\n`,
       );
     };
-    const trial = async (open: Client[], exited: Promise<number>, into: { delays: number[]; refusals: number }) => {
+    const trial = async (open: Client[], exited: Promise<number>, into: Sample) => {
       const each = await Promise.all(open.map((c) => untilAnswer(c, true, exited)));
       // A server that never refused counts at the trial limit (a lower bound) and is missing from `refused`.
-      into.delays.push(Math.max(...each.map((d) => d ?? TRIAL_LIMIT_MS)));
-      into.refusals += each.filter((d) => d !== undefined).length;
+      const delays = each.map((a) => a?.delay ?? TRIAL_LIMIT_MS);
+      const slower = delays.indexOf(Math.max(...delays));
+      into.delays.push(delays[slower]!);
+      into.refusingCall.push(each[slower]?.callMs ?? Number.NaN);
+      into.refusals += each.filter((a) => a !== undefined).length;
     };
     // Baseline: the kill switch (whose watcher design the live policy follows), one fresh task per trial.
-    const baseline = { name: 'baseline: task killed (clearance kill)', delays: [] as number[], refusals: 0, toSwap: [] as number[] };
+    const baseline = sampleOf('baseline: task killed (clearance kill)');
     for (let t = 0; t < trials; t++) {
       const task = await openTask(urls, world);
       await allowed(task.clients, Promise.resolve(performance.now()), `opening baseline task ${t + 1}`);
@@ -243,7 +264,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
     }
     finish(baseline);
     for (const kind of kinds(world.config)) {
-      const sample = { name: kind.name, delays: [] as number[], refusals: 0, toSwap: [] as number[] };
+      const sample = sampleOf(kind.name);
       for (let t = 0; t < trials; t++) {
         const before = swaps.map((s) => s.length);
         const exited = kind.change(world);
@@ -256,7 +277,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
       finish(sample);
     }
     const base = percentile(sampled[0]!.delays, 99);
-    for (const { name, delays, refusals, toSwap } of sampled) {
+    for (const { name, delays, refusals, toSwap, refusingCall } of sampled) {
       const p99 = percentile(delays, 99);
       rows.push({
         setup,
@@ -269,6 +290,7 @@ async function measure(world: World, replicas: number, trials: number, setup: st
         'max ms': round(Math.max(...delays), 0),
         'p99 / baseline': round(p99 / base, 2),
         'to swap p50 / p99 ms': toSwap.length ? `${round(percentile(toSwap, 50), 0)} / ${round(percentile(toSwap, 99), 0)}` : '',
+        'refusing call p50 / p99 ms': `${round(percentile(refusingCall, 50), 0)} / ${round(percentile(refusingCall, 99), 0)}`,
         'goal p99 < 2000 ms': p99 < 2000 ? 'met' : 'not met',
       });
     }
@@ -291,7 +313,8 @@ export async function runRevocationBench(opts: { quick: boolean; trials?: number
   const notes = () => [
     'Time from the command’s exit (after its commit) to the first refused answer of an already open session under steady fetch calls; with two replicas, the later of the two.',
     'Each trial is undone (policy rollback to the base version, or re-ingest of the original document) and the restored answer awaited before the next.',
-    '"To swap": from the exit to the slower replica logging the new version in force (its `policy.live` line); the rest of the delay is the next call seeing it.',
+    '"To swap": from the exit to the slower replica logging the new version in force (its `policy.live` line; negative: before the exit); the rest of the delay is the next call seeing it.',
+    '"Refusing call": how long the call that gave the first refusal took, from its request to its answer (on the slower server).',
     'Baseline: `clearance kill --task` on the same servers in the same run (kill-switch watcher, 200 ms poll). Replicas read the store with a 1 s consistency interval.',
     ...retried.map((r) => `retried: ${r}`),
   ];
