@@ -1,0 +1,90 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BM25 } from '../../src/retrieval/fulltext.js';
+import { documentTextScores, fullTextRanking, vectorRanking } from '../../src/retrieval/rankings.js';
+import { chunkWhere } from '../../src/store/permission-filter.js';
+import type { ChunkRow, StoredChunk } from '../../src/store/schema.js';
+import { Store, type ChunkTable } from '../../src/store/store.js';
+
+/**
+ * Whole-document full-text scores (the default ranking's per-document BM25) over a real LanceDB table:
+ * a chunk the store filter excludes, or the per-chunk re-check refuses, adds no word to its
+ * document's score, whatever it holds.
+ */
+const DIMS = 384;
+const axis = (i: number, weight = 1) => Array.from({ length: DIMS }, (_, d) => (d === i ? weight : d === DIMS - 1 ? Math.sqrt(1 - weight * weight) : 0));
+const QUERY = Float32Array.from(axis(0));
+
+function row(doc: string, ordinal: number, text: string, vector: number[], acl = ['*']): ChunkRow {
+  const now = new Date().toISOString();
+  return {
+    chunk_id: `${doc}#${ordinal}`,
+    source: 'docs',
+    doc_id: doc,
+    doc_path: `${doc}.md`,
+    title: doc,
+    heading: '',
+    doc_version: 'v1',
+    ordinal,
+    span_start: ordinal * 100,
+    span_end: ordinal * 100 + text.length,
+    text,
+    chunk_hash: `${doc}-${ordinal}`,
+    data_class: 'internal',
+    owner: 'user:o',
+    acl_source: ['*'],
+    acl_doc: acl,
+    doc_updated_at: now,
+    doc_author: '',
+    ingested_at: now,
+    vector,
+  };
+}
+
+let store: Store;
+let table: ChunkTable;
+beforeAll(async () => {
+  store = await Store.open({
+    storeUri: path.join(mkdtempSync(path.join(tmpdir(), 'clearance-whole-')), 'store'),
+    storageOptions: {},
+    readConsistencySeconds: 0,
+  });
+  table = await store.chunks();
+  await table.add([
+    // "open": its best chunk for this query is refused by the re-check below.
+    row('open', 0, 'kestrel habitat survey notes', axis(0, 0.3)),
+    row('open', 1, 'kestrel kestrel kestrel nesting', axis(0, 0.99)),
+    // "walled": its second chunk's ACL is outside the request's principals (the store filter drops it).
+    row('walled', 0, 'kestrel field guide', axis(0, 0.5)),
+    row('walled', 1, 'kestrel kestrel kestrel migration', axis(0, 0.98), ['group:secret']),
+    row('other', 0, 'unrelated falcon text', axis(1)),
+  ]);
+  await store.ensureChunkIndexes();
+});
+afterAll(() => store?.close());
+
+describe('whole-document full-text scores', () => {
+  it('count only the words of chunks the filter permits and the re-check allows', async () => {
+    const where = chunkWhere.and(chunkWhere.in('data_class', ['internal']), chunkWhere.hasAny('acl_doc', ['*', 'user:h']));
+    const refused = new Set(['open#1']);
+    const permitted = (c: StoredChunk) => !refused.has(c.chunk_id);
+    const [vector, text] = await Promise.all([
+      vectorRanking(table, where, { vector: QUERY, ann: { nprobes: 1 } }, 10),
+      fullTextRanking(table, where, 'kestrel', 10),
+    ]);
+    const allowed = [vector.ranked, text.ranked].map((l) => l.filter((c) => permitted(c.chunk)));
+    expect(allowed.flat().map((c) => c.chunk.chunk_id)).not.toContain('walled#1');
+    const scores = await documentTextScores(table, where, allowed, text.text!, permitted, DEFAULT_BM25);
+    // "open" and "walled" each keep one permitted "kestrel" in a chunk of similar length: the refused
+    // chunk's three and the filtered chunk's three are not counted. "other" has no query word.
+    expect(scores.get('open')! / scores.get('walled')!).toBeGreaterThan(0.8);
+    expect(scores.get('open')! / scores.get('walled')!).toBeLessThan(1.25);
+    expect(scores.has('other')).toBe(false);
+
+    // With the refused chunk allowed, its words count: the check above could fail.
+    const all = await documentTextScores(table, where, allowed, text.text!, () => true, DEFAULT_BM25);
+    expect(all.get('open')!).toBeGreaterThan(1.25 * all.get('walled')!);
+  });
+});
