@@ -65,6 +65,7 @@ const stated = (rawArgs: unknown): string | null => {
  */
 export async function callTool(session: Session, name: string, rawArgs: unknown): Promise<CallToolResult> {
   const started = performance.now();
+  const steps: Steps = {};
   const record = (fields: RecordFields) =>
     durably(
       session.audit.recordCall({
@@ -76,6 +77,7 @@ export async function callTool(session: Session, name: string, rawArgs: unknown)
         withheld: 0,
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         ...fields,
+        timings: { ...steps, ...fields.timings },
       }),
     );
   let outcome: { ctx: RequestContext; tool: ToolDefinition; args: Record<string, unknown>; result: ToolOutcome<Record<string, unknown>> } | null = null;
@@ -84,7 +86,7 @@ export async function callTool(session: Session, name: string, rawArgs: unknown)
     // changed under it is simply decided again under the new version.
     for (let attempt = 0; !outcome; attempt++) {
       try {
-        outcome = await decideAndRun(session, name, rawArgs);
+        outcome = await decideAndRun(session, name, rawArgs, steps);
       } catch (err) {
         if (!(err instanceof PolicyChanged)) throw err;
         if (attempt + 1 >= POLICY_RETRIES)
@@ -123,17 +125,33 @@ export async function callTool(session: Session, name: string, rawArgs: unknown)
   };
 }
 
-async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
+/**
+ * Milliseconds per step of one call (summed over policy retries), for the audit record only: when a
+ * call was slow, the record says where the time went (kill-switch and policy reads, the tool, the
+ * taint write).
+ */
+type Steps = Record<string, number>;
+
+async function timed<T>(steps: Steps, step: string, run: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await run();
+  } finally {
+    steps[step] = Math.round(((steps[step] ?? 0) + performance.now() - t) * 100) / 100;
+  }
+}
+
+async function decideAndRun(session: Session, name: string, rawArgs: unknown, steps: Steps) {
   const { identity, gate, run, core, rate } = session;
   if (Date.parse(identity.grantExpiresAt) <= Date.now()) throw new Refusal(grantExpired(), { decision: 'denied', denial: 'grant_expired' });
-  const killed = await gate.killedFor(identity);
+  const killed = await timed(steps, 'killSwitchMs', () => gate.killedFor(identity));
   if (killed) throw new Refusal(stoppedByKillSwitch(killed.reason), { decision: 'killed', denial: 'killed', error: `switch ${killed.id}` });
   try {
     rate.take(identity.taskId);
   } catch (err) {
     throw new Refusal(quotaExceeded((err as Error).message), { decision: 'denied', denial: 'quota_exceeded' });
   }
-  const ctx = await gate.enter(identity).catch((err: unknown) => {
+  const ctx = await timed(steps, 'gateMs', () => gate.enter(identity)).catch((err: unknown) => {
     throw new Refusal(internalFailure(), { decision: 'error', denial: 'internal_error', error: safeMessage(err) });
   });
 
@@ -165,7 +183,7 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
 
   let result: ToolOutcome<Record<string, unknown>>;
   try {
-    result = await tool.handler(parsed.data, { request: ctx, run, core });
+    result = await timed(steps, 'toolMs', () => tool.handler(parsed.data, { request: ctx, run, core }));
   } catch (err) {
     if (err instanceof QuotaExceeded)
       throw new Refusal(quotaExceeded(err.message), { decision: 'denied', denial: 'quota_exceeded', args, policyVersion: ctx.authority.policyVersion });
@@ -179,11 +197,11 @@ async function decideAndRun(session: Session, name: string, rawArgs: unknown) {
   if (!gate.current(ctx)) throw new PolicyChanged();
   // The task's taint set learns of the passages before the agent does (fail closed if it cannot).
   try {
-    await core.recordReceived(ctx, result.received ?? []);
+    await timed(steps, 'receivedMs', () => core.recordReceived(ctx, result.received ?? []));
   } catch (err) {
     throw failed(err, result.withheld);
   }
-  const killedDuring = await gate.killedFor(identity);
+  const killedDuring = await timed(steps, 'killSwitchMs', () => gate.killedFor(identity));
   if (killedDuring) {
     throw new Refusal(stoppedByKillSwitch(killedDuring.reason), {
       decision: 'killed',

@@ -78,6 +78,10 @@ describe('search: distinct documents through MCP', () => {
     const call = (await readAuditRecords(runtime.app.config.auditDir)).filter((r) => r.kind === 'call' && r.run_id === agent.runId && r.method === 'search');
     expect(call).toHaveLength(1);
     const recorded = (call[0] as { chunks: Citation[] }).chunks;
+    // Where the call's time went, for the auditor: every step of the pipeline and the search's own split.
+    const timings = (call[0] as { timings: Record<string, number> }).timings;
+    for (const step of ['killSwitchMs', 'gateMs', 'toolMs', 'receivedMs', 'embedMs', 'storeMs']) expect(timings[step]).toBeGreaterThanOrEqual(0);
+    expect(timings.toolMs).toBeGreaterThanOrEqual(timings.storeMs!);
     expect(recorded.map((c) => c.chunk_hash).sort()).toEqual(hashes);
     for (const p of passages) expect(recorded).toContainEqual(expect.objectContaining(p.citation));
     const taint = await runtime.app.taint.ofTask(agent.grant.taskId);
