@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BM25 } from '../../src/retrieval/fulltext.js';
 import { documentTextScores, fullTextRanking, vectorRanking } from '../../src/retrieval/rankings.js';
-import { chunkWhere } from '../../src/store/permission-filter.js';
-import type { ChunkRow, StoredChunk } from '../../src/store/schema.js';
-import { Store, type ChunkTable } from '../../src/store/store.js';
+import { permissionFilter } from '../../src/store/permission-filter.js';
+import type { StoredChunk } from '../../src/store/schema.js';
+import type { ChunkTable, Store } from '../../src/store/store.js';
+import { chunkRow, tempStore } from '../helpers/chunk-rows.js';
 
 /**
  * Whole-document full-text scores (the default ranking's per-document BM25) over a real LanceDB table:
@@ -17,40 +15,26 @@ const DIMS = 384;
 const axis = (i: number, weight = 1) => Array.from({ length: DIMS }, (_, d) => (d === i ? weight : d === DIMS - 1 ? Math.sqrt(1 - weight * weight) : 0));
 const QUERY = Float32Array.from(axis(0));
 
-function row(doc: string, ordinal: number, text: string, vector: number[], acl = ['*']): ChunkRow {
-  const now = new Date().toISOString();
-  return {
+const row = (doc: string, ordinal: number, text: string, vector: number[], acl = ['*']) =>
+  chunkRow({
     chunk_id: `${doc}#${ordinal}`,
-    source: 'docs',
     doc_id: doc,
     doc_path: `${doc}.md`,
     title: doc,
-    heading: '',
     doc_version: 'v1',
     ordinal,
     span_start: ordinal * 100,
     span_end: ordinal * 100 + text.length,
     text,
     chunk_hash: `${doc}-${ordinal}`,
-    data_class: 'internal',
-    owner: 'user:o',
-    acl_source: ['*'],
     acl_doc: acl,
-    doc_updated_at: now,
-    doc_author: '',
-    ingested_at: now,
     vector,
-  };
-}
+  });
 
 let store: Store;
 let table: ChunkTable;
 beforeAll(async () => {
-  store = await Store.open({
-    storeUri: path.join(mkdtempSync(path.join(tmpdir(), 'clearance-whole-')), 'store'),
-    storageOptions: {},
-    readConsistencySeconds: 0,
-  });
+  store = await tempStore('clearance-whole-');
   table = await store.chunks();
   await table.add([
     // "open": its best chunk for this query is refused by the re-check below.
@@ -67,7 +51,7 @@ afterAll(() => store?.close());
 
 describe('whole-document full-text scores', () => {
   it('count only the words of chunks the filter permits and the re-check allows', async () => {
-    const where = chunkWhere.and(chunkWhere.in('data_class', ['internal']), chunkWhere.hasAny('acl_doc', ['*', 'user:h']));
+    const where = permissionFilter({ principals: ['*', 'user:h'], classes: [{ id: 'internal' }], sources: 'all', gatedSources: [] })!;
     const refused = new Set(['open#1']);
     const permitted = (c: StoredChunk) => !refused.has(c.chunk_id);
     const [vector, text] = await Promise.all([

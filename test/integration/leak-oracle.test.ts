@@ -9,8 +9,8 @@ import { fetchDocument } from '../../src/retrieval/fetch.js';
 import { search } from '../../src/retrieval/search.js';
 import { SourceCatalog } from '../../src/retrieval/source-catalog.js';
 import { contextFor } from '../../src/gate/gate.js';
-import { Store } from '../../src/store/store.js';
 import { A, C, H, S, oraclePermits, subset, vector, worldArb, writePolicy, type Asker, type World } from '../helpers/oracle-world.js';
+import { chunkRow, tempStore } from '../helpers/chunk-rows.js';
 
 /** Invariant 1 at the retrieval core, against the independent oracle in test/helpers/oracle-world.ts. */
 const QUERIES_PER_WORLD = 40;
@@ -47,7 +47,7 @@ async function materialise(world: World) {
   writePolicy(world, policyDir);
   const policy = await PolicyEngine.load(policyDir);
 
-  const store = await Store.open({ storeUri: path.join(root, 'store'), storageOptions: {}, readConsistencySeconds: 0 });
+  const store = await tempStore('clearance-leak-', root);
   const now = new Date().toISOString();
   const chunks = world.docs.flatMap((doc, d) =>
     doc.vectors.map((v, o) => {
@@ -58,28 +58,24 @@ async function materialise(world: World) {
   );
   const table = await store.chunks();
   await table.add(
-    chunks.map((c, i) => ({
-      chunk_id: c.id,
-      source: S[c.source]!,
-      doc_id: c.doc,
-      doc_path: c.doc,
-      title: c.doc,
-      heading: '',
-      doc_version: 'v1',
-      ordinal: Number(c.id.split('c')[1]),
-      span_start: 0,
-      span_end: 1,
-      text: `CANARY-${c.id}`,
-      chunk_hash: `h${i}`,
-      data_class: world.sources[c.source]!.cls,
-      owner: 'user:h0',
-      acl_source: world.sources[c.source]!.acl,
-      acl_doc: c.acl,
-      doc_updated_at: now,
-      doc_author: '',
-      ingested_at: now,
-      vector: c.vector,
-    })),
+    chunks.map((c, i) =>
+      chunkRow({
+        chunk_id: c.id,
+        source: S[c.source]!,
+        doc_id: c.doc,
+        doc_path: c.doc,
+        title: c.doc,
+        doc_version: 'v1',
+        ordinal: Number(c.id.split('c')[1]),
+        text: `CANARY-${c.id}`,
+        chunk_hash: `h${i}`,
+        data_class: world.sources[c.source]!.cls,
+        owner: 'user:h0',
+        acl_source: world.sources[c.source]!.acl,
+        acl_doc: c.acl,
+        vector: c.vector,
+      }),
+    ),
   );
   await (
     await store.sources()

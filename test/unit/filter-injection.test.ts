@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkWhere, permissionFilter, type ReadScope } from '../../src/store/permission-filter.js';
 import { predicatesFor } from '../../src/store/predicates.js';
 import { sqlString, UnsafeLiteralError } from '../../src/store/sql.js';
-import { Store } from '../../src/store/store.js';
+import { chunkRow, tempStore } from '../helpers/chunk-rows.js';
 
 const HOSTILE = [
   "' OR 1=1 --",
@@ -27,35 +24,18 @@ function authority(values: Partial<ReadScope>): ReadScope {
 
 describe('the permission filter cannot be injected', () => {
   it('escapes every value so hostile principals, classes and sources match only themselves in a real LanceDB table', async () => {
-    const store = await Store.open({
-      storeUri: path.join(mkdtempSync(path.join(tmpdir(), 'clearance-inj-')), 'store'),
-      storageOptions: {},
-      readConsistencySeconds: 0,
-    });
+    const store = await tempStore('clearance-inj-');
     const table = await store.chunks();
-    const now = new Date().toISOString();
-    const row = (id: string, cls: string, source: string, acl: string[]) => ({
-      chunk_id: id,
-      source,
-      doc_id: `${source}/${id}`,
-      doc_path: id,
-      title: id,
-      heading: '',
-      doc_version: 'v',
-      ordinal: 0,
-      span_start: 0,
-      span_end: 1,
-      text: `secret ${id}`,
-      chunk_hash: id,
-      data_class: cls,
-      owner: 'user:o',
-      acl_source: acl,
-      acl_doc: acl,
-      doc_updated_at: now,
-      doc_author: '',
-      ingested_at: now,
-      vector: Array(384).fill(0.01),
-    });
+    const row = (id: string, cls: string, source: string, acl: string[]) =>
+      chunkRow({
+        chunk_id: id,
+        source,
+        doc_id: `${source}/${id}`,
+        text: `secret ${id}`,
+        data_class: cls,
+        acl_source: acl,
+        acl_doc: acl,
+      });
     await table.add([
       row('secret', 'security', 'vault', ['group:security']),
       row('public', 'public', 'docs', ['*']),

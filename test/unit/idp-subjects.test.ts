@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clientPatternMatches, mapHuman } from '../../src/identity/claims.js';
 import { parseSubject, SubjectSchema } from '../../src/identity/subject.js';
 import { permissionFilter, type ReadScope } from '../../src/store/permission-filter.js';
-import { Store } from '../../src/store/store.js';
+import { chunkRow, tempStore } from '../helpers/chunk-rows.js';
 
 /** IdP subjects as they come: emails, UUIDs, URL-form client ids, and anything else the grammar admits. */
 const subjects = fc.oneof(
@@ -44,11 +41,7 @@ describe('IdP subjects are opaque strings, safely handled', () => {
   });
 
   it('generated email, UUID and URL principals match only themselves in a real LanceDB permission filter', async () => {
-    const store = await Store.open({
-      storeUri: path.join(mkdtempSync(path.join(tmpdir(), 'clearance-subj-')), 'store'),
-      storageOptions: {},
-      readConsistencySeconds: 0,
-    });
+    const store = await tempStore('clearance-subj-');
     const table = await store.chunks();
     const ids = [
       ...new Set(
@@ -58,30 +51,18 @@ describe('IdP subjects are opaque strings, safely handled', () => {
           .filter((s): s is string => s !== null),
       ),
     ];
-    const now = new Date().toISOString();
     await table.add(
-      ['*', ...ids].map((id, i) => ({
-        chunk_id: `c${i}`,
-        source: 'docs',
-        doc_id: `docs/c${i}`,
-        doc_path: `c${i}`,
-        title: 't',
-        heading: '',
-        doc_version: 'v',
-        ordinal: 0,
-        span_start: 0,
-        span_end: 1,
-        text: `secret ${i}`,
-        chunk_hash: `h${i}`,
-        data_class: 'internal',
-        owner: 'user:o',
-        acl_source: [i === 0 ? '*' : `user:${id}`],
-        acl_doc: [i === 0 ? '*' : `user:${id}`],
-        doc_updated_at: now,
-        doc_author: '',
-        ingested_at: now,
-        vector: Array(384).fill(0.01),
-      })),
+      ['*', ...ids].map((id, i) =>
+        chunkRow({
+          chunk_id: `c${i}`,
+          doc_id: `docs/c${i}`,
+          title: 't',
+          text: `secret ${i}`,
+          chunk_hash: `h${i}`,
+          acl_source: [i === 0 ? '*' : `user:${id}`],
+          acl_doc: [i === 0 ? '*' : `user:${id}`],
+        }),
+      ),
     );
     for (const [i, id] of ids.entries()) {
       const scope: ReadScope = { principals: [`user:${id}`], classes: [{ id: 'internal' }], sources: 'all', gatedSources: [] };
